@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -157,19 +158,20 @@ Napi::Value AcquireResultValue(Napi::Env env,
 // The JavaScript seams of one manager. An exception thrown by a callback is
 // kept in `pending` and the trampoline reports failure, so the library
 // aborts with SEQUANTLOCK_ERR_CALLBACK and the method rethrows it unchanged.
+// `pending` is only ever moved: copying a Napi::Error that wraps a thrown
+// primitive (`throw "text"`) would lose the primitive.
 struct Seams {
   explicit Seams(napi_env env_in) : env(env_in) {}
 
   napi_env env;
   Napi::FunctionReference is_pid_alive;
   Napi::FunctionReference now;
-  bool has_pending = false;
-  Napi::Error pending;
+  std::optional<Napi::Error> pending;
 };
 
 int PidAliveTrampoline(void *user_data, int64_t pid, int *alive) {
   auto *seams = static_cast<Seams *>(user_data);
-  if (seams->has_pending) return -1;
+  if (seams->pending.has_value()) return -1;
   try {
     Napi::Env env(seams->env);
     Napi::HandleScope scope(env);
@@ -177,19 +179,17 @@ int PidAliveTrampoline(void *user_data, int64_t pid, int *alive) {
         {Napi::Number::New(env, static_cast<double>(pid))});
     *alive = answer.ToBoolean().Value() ? 1 : 0;
     return 0;
-  } catch (const Napi::Error &error) {
-    seams->pending = error;
-    seams->has_pending = true;
+  } catch (Napi::Error &error) {
+    seams->pending.emplace(std::move(error));
   } catch (...) {
-    seams->pending = Napi::Error::New(seams->env, "isPidAlive failed");
-    seams->has_pending = true;
+    seams->pending.emplace(Napi::Error::New(seams->env, "isPidAlive failed"));
   }
   return -1;
 }
 
 int ClockTrampoline(void *user_data, int64_t *now_ms) {
   auto *seams = static_cast<Seams *>(user_data);
-  if (seams->has_pending) return -1;
+  if (seams->pending.has_value()) return -1;
   try {
     Napi::Env env(seams->env);
     Napi::HandleScope scope(env);
@@ -204,12 +204,10 @@ int ClockTrampoline(void *user_data, int64_t *now_ms) {
     }
     *now_ms = static_cast<int64_t>(ms);
     return 0;
-  } catch (const Napi::Error &error) {
-    seams->pending = error;
-    seams->has_pending = true;
+  } catch (Napi::Error &error) {
+    seams->pending.emplace(std::move(error));
   } catch (...) {
-    seams->pending = Napi::Error::New(seams->env, "now failed");
-    seams->has_pending = true;
+    seams->pending.emplace(Napi::Error::New(seams->env, "now failed"));
   }
   return -1;
 }
@@ -326,20 +324,21 @@ class Manager : public Napi::ObjectWrap<Manager> {
         throw error;
       }
       manager_->busy_ = true;
-      manager_->seams_->has_pending = false;
+      manager_->seams_->pending.reset();
     }
     ~CallScope() {
       manager_->busy_ = false;
-      manager_->seams_->has_pending = false;
-      manager_->seams_->pending = Napi::Error();
+      manager_->seams_->pending.reset();
     }
 
     // Rethrows a callback's exception, or throws the library's error.
     void Check(Napi::Env env, int rc) {
       if (rc == SEQUANTLOCK_OK) return;
-      if (manager_->seams_->has_pending) {
-        Napi::Error pending = manager_->seams_->pending;
-        throw pending;
+      std::optional<Napi::Error> &pending = manager_->seams_->pending;
+      if (pending.has_value()) {
+        Napi::Error error(std::move(*pending));
+        pending.reset();
+        throw error;
       }
       throw LastError(env, rc);
     }
