@@ -1,0 +1,18 @@
+# Unit tests of the C++ core, one file per core unit.
+foreach(name record_test time_format_test key_test staleness_test
+        locks_dir_test file_store_test manager_test process_identity_test
+        interop_test)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${name}.cc)
+    sequantlock_core_test(${name})
+  endif()
+endforeach()
+
+# Many real processes racing on one directory.
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/multiprocess_test.cc)
+  add_executable(race_worker race_worker.cc)
+  target_link_libraries(race_worker PRIVATE sequantlock_core)
+  sequantlock_core_test(multiprocess_test)
+  target_compile_definitions(multiprocess_test PRIVATE
+    RACE_WORKER="$<TARGET_FILE:race_worker>")
+  add_dependencies(multiprocess_test race_worker)
+endif()
