@@ -135,7 +135,7 @@ function toHolderJson(holder, name) {
 
 function toSignalNumber(signal) {
   if (typeof signal === 'number') {
-    if (!Number.isInteger(signal) || signal < 0 || signal > 64) {
+    if (!Number.isInteger(signal) || signal < 1 || signal > 64) {
       throw argumentError(RangeError, `signal must be a signal number, got ${signal}`);
     }
     return signal;

@@ -103,6 +103,7 @@ describe('argument errors', () => {
   test('unknown signal is a RangeError', () => {
     expectError(() => manager.signalOther(holder(), 'SIGNOPE'), RangeError, 'INVALID_ARGUMENT');
     expectError(() => manager.signalOther(holder(), -1), RangeError, 'INVALID_ARGUMENT');
+    expectError(() => manager.signalOther(holder(), 0), RangeError, 'INVALID_ARGUMENT');
     expectError(() => manager.signalOther(holder(), {}), TypeError, 'INVALID_ARGUMENT');
   });
 

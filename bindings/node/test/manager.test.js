@@ -2,6 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import {
@@ -15,7 +16,7 @@ import {
   makeLocksDir,
   makeTempDir,
   seams,
-  startedAgo,
+  spawnSleeper,
   writeOriginalLock,
 } from './helpers.js';
 import { LockManager } from '../lib/index.js';
@@ -653,5 +654,53 @@ describe('test seams', () => {
     manager.acquire(94, 'mine');
 
     assert.equal(manager.check(94).pid, 4242);
+  });
+});
+
+describe('process identity', () => {
+  test('live pid started after record is pid-reused', () => {
+    const dir = makeLocksDir();
+    const sleeper = spawnSleeper();
+    const record = {
+      pid: sleeper.pid,
+      hostname: os.hostname(),
+      startedAt: new Date(Date.now() - HOUR_MS).toISOString(),
+      command: 'older lock',
+    };
+    writeOriginalLock(dir, 95, record);
+    const manager = new LockManager({ locksDir: dir });
+
+    const [listing] = manager.list();
+
+    assert.equal(listing.stale, true);
+    assert.equal(listing.staleReason, 'pid-reused');
+    sleeper.kill('SIGKILL');
+  });
+
+  test('record from another boot is host-rebooted', () => {
+    const dir = makeLocksDir();
+    const manager = new LockManager({ locksDir: dir });
+    manager.acquire(96, 'mine');
+    const record = JSON.parse(fs.readFileSync(path.join(dir, '96.lock'), 'utf8'));
+    record.bootId = '00000000-0000-0000-0000-000000000000';
+    fs.writeFileSync(path.join(dir, '97.lock'), JSON.stringify(record));
+
+    const listings = manager.list();
+
+    assert.deepEqual(listings.map((listing) => listing.staleReason), [null, 'host-rebooted']);
+    manager.release(96);
+  });
+
+  test('proved holder survives the ceiling', () => {
+    const dir = makeLocksDir();
+    const manager = new LockManager({ locksDir: dir });
+    manager.acquire(98, 'mine');
+    const later = new LockManager({ locksDir: dir, now: () => Date.now() + 25 * HOUR_MS });
+
+    const [listing] = later.list();
+
+    assert.equal(listing.stale, false);
+    assert.equal(later.acquire(98, 'later').acquired, false);
+    manager.release(98);
   });
 });
