@@ -14,6 +14,13 @@ std::string LastErrorText(int code) {
   return message;
 }
 
+// True for a key such as "1.5": digits and dots only. The library takes it
+// for a named key, but on a command line it is a mistyped issue number.
+bool LooksLikeFraction(const std::string& key) {
+  return !key.empty() && key.find('.') != std::string::npos &&
+         key.find_first_not_of("0123456789.") == std::string::npos;
+}
+
 }  // namespace
 
 LibraryFailure::LibraryFailure(int code)
@@ -61,7 +68,10 @@ ManagerPtr MakeManager(const GlobalOptions& global, int64_t pid) {
 
 bool ValidateKeys(const std::vector<std::string>& keys) {
   for (const std::string& key : keys) {
-    if (sequantlock_key_validate(key.c_str()) == SEQUANTLOCK_OK) continue;
+    if (sequantlock_key_validate(key.c_str()) == SEQUANTLOCK_OK &&
+        !LooksLikeFraction(key)) {
+      continue;
+    }
     PrintError("invalid key '" + OneLine(key) +
                "': expected an issue number (a positive integer without "
                "sign or leading zeros) or a name matching "

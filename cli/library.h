@@ -60,8 +60,9 @@ ExitCode ReportFailure(const LibraryFailure& failure);
 // holder's instead of this process's.
 ManagerPtr MakeManager(const GlobalOptions& global, int64_t pid = 0);
 
-// Checks every key and reports the first invalid one on stderr. Nothing is
-// read or written before this passes.
+// Checks every key with the library's rules, and also rejects keys of
+// digits and dots such as "1.5". Reports the first invalid one on stderr.
+// Nothing is read or written before this passes.
 bool ValidateKeys(const std::vector<std::string>& keys);
 
 // "#604" for an issue key, "'checkout'" for a named key.
