@@ -17,7 +17,7 @@ export declare const version: string;
 /** An issue number, or a named key such as "checkout". */
 export type LockKey = number | string;
 
-/** The record in a lock file, with the five fields sequant knows. */
+/** The record in a lock file, with the five fields of sequant's LockFile. */
 export interface LockFile {
   pid: number;
   hostname: string;
@@ -78,7 +78,8 @@ export interface LockManagerOptions {
   hostname?: string;
   /** Process id recorded as the holder (test seam). */
   pid?: number;
-  /** Liveness probe (test seam); its answer is final. */
+  /** Liveness probe (test seam). Its result is final: no process start
+   * time is compared. */
   isPidAlive?: (pid: number) => boolean;
   /** Clock in ms since the epoch (test seam). */
   now?: () => number;
@@ -101,7 +102,7 @@ export interface AcquireResult {
   /** When not acquired: always false. When acquired: true when a stale lock
    * was removed to take this one. */
   stale?: boolean;
-  /** Why the removed lock was stale; null when nothing was removed. */
+  /** Reason the removed lock was stale; null when nothing was removed. */
   staleReason?: StaleReason | null;
   /** The stale lock removed to take this one; null when it was corrupt. */
   previous?: LockFile | null;
