@@ -174,7 +174,7 @@ export declare class LockManager {
   lockPathFor(issue: LockKey): string;
   acquire(issue: LockKey, command: string, options?: AcquireOptions): AcquireResult;
   forceAcquire(issue: LockKey, command: string, options?: AcquireOptions): ForceAcquireResult;
-  signalOther(holder: LockFile, signal?: NodeJS.Signals | number): SignalResult;
+  signalOther(holder: LockFile, signal?: string | number): SignalResult;
   release(issue: LockKey): void;
   releaseExternal(issue: LockKey): boolean;
   releaseAll(): void;
