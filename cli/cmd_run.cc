@@ -46,17 +46,19 @@ class RunCommand : public Command {
  public:
   explicit RunCommand(CLI::App& parent)
       : Command(parent, "run",
-                "sequantlock run <key>... [OPTIONS] -- CMD [ARG...]\n"
-                "For each key in turn: take its lock, run CMD with "
+                "For each key in turn: take its lock, run the command with "
                 "SEQUANT_ISSUE set to the key, release the lock. A held key "
                 "is skipped and the batch goes on",
+                "The command follows '--': sequantlock run <key>... "
+                "[OPTIONS] -- CMD [ARG...]\n\n"
                 "0 when at least one key was free and every command exited "
                 "0; 1 when every key was held; otherwise the first failing "
                 "command's status; 128+N after signal N (SIGINT, SIGTERM), "
                 "with every lock released. A command is forwarded SIGINT and "
                 "SIGTERM and is killed if run dies.") {
     app_->add_option("keys", keys_,
-                     "Issue numbers (604) or named keys (checkout)")
+                     "Issue numbers (604) or named keys (checkout), then "
+                     "'--' and the command")
         ->required();
     CLI::Option* force = app_->add_flag(
         "--force", force_, "Take each lock whatever holds it");

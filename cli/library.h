@@ -78,7 +78,8 @@ Json HolderJson(const sequantlock_holder* holder);
 // The reason name, or null for SEQUANTLOCK_STALE_NONE.
 Json StaleReasonJson(int reason);
 
-// The canonical refusal: who holds `key` since when, and how to take over.
+// Returns the canonical refusal: the holder of `key`, since when, and how to
+// take over.
 std::string LockedMessage(const std::string& key,
                           const sequantlock_holder* holder);
 

@@ -27,7 +27,7 @@ std::string Pid(int64_t pid) { return std::to_string(pid); }
 
 std::string SelfPid() { return Pid(getpid()); }
 
-// A record aged past the corrupt-file grace time by moving its mtime back.
+// Moves the mtime of `path` back an hour, past the corrupt-file grace time.
 void AgeFile(const fs::path& path) {
   struct utimbuf times;
   times.actime = time(nullptr) - 3600;
@@ -335,7 +335,7 @@ TEST_F(CliReleaseTest, ReleaseWithRecordedPidRemovesLock) {
   EXPECT_FALSE(LockExists("604"));
 }
 
-TEST_F(CliReleaseTest, SkipPidCheckLockIsReleasedByAnyProcess) {
+TEST_F(CliReleaseTest, SkipPidCheckLockReleasedByAnyone) {
   ASSERT_EQ(Cli({"acquire", "604", "--skip-pid-check"}).exit_code, 0);
   const CliResult result = Cli({"release", "604"});
   EXPECT_EQ(result.exit_code, 0);
@@ -343,7 +343,7 @@ TEST_F(CliReleaseTest, SkipPidCheckLockIsReleasedByAnyProcess) {
   EXPECT_FALSE(LockExists("604"));
 }
 
-TEST_F(CliReleaseTest, ReleaseOfOthersLockExitsZeroAndSaysWhy) {
+TEST_F(CliReleaseTest, ForeignLockReleaseSaysWhy) {
   ASSERT_EQ(Cli({"acquire", "604", "--pid", SelfPid()}).exit_code, 0);
   const CliResult result = Cli({"release", "604"});
   EXPECT_EQ(result.exit_code, 0);
@@ -551,7 +551,7 @@ TEST_F(CliClearTest, RefusedClearExitsOneWithJson) {
   EXPECT_TRUE(LockExists("604"));
 }
 
-TEST_F(CliClearTest, RefusalOfSkipPidCheckLockNamesTheRule) {
+TEST_F(CliClearTest, SkipPidCheckRefusalNamesRule) {
   ASSERT_EQ(Cli({"acquire", "604", "--skip-pid-check"}).exit_code, 0);
   const CliResult result = Cli({"clear", "604"});
   EXPECT_EQ(result.exit_code, 1);
