@@ -4,7 +4,21 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 
 const require = createRequire(import.meta.url);
-const native = require('../build/Release/sequantlock.node');
+const native = loadAddon();
+
+function loadAddon() {
+  try {
+    return require('../build/Release/sequantlock.node');
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+    const missing = new Error(
+      "sequantlock: the native addon is not built; run 'npm run build' in this package",
+      { cause: error },
+    );
+    missing.code = 'MODULE_NOT_FOUND';
+    throw missing;
+  }
+}
 
 export const DEFAULT_STALE_AGE_MS = native.constants.DEFAULT_STALE_AGE_MS;
 export const DEFAULT_SKILL_LOCK_TTL_MS =
@@ -332,6 +346,7 @@ export class LockManager {
   signalOther(holder, signal = 'SIGTERM') {
     const json = toHolderJson(holder, 'holder');
     const signalNumber = toSignalNumber(signal);
+    if (this.#native.isNoop()) return { sent: false, reason: 'orchestrator' };
     const reason = this.#native.signalOther(json, signalNumber);
     return { sent: reason === 'sent', reason };
   }

@@ -174,6 +174,15 @@ describe('orchestrator mode', () => {
     assert.deepEqual(filesIn(dir), ['2.lock']);
   });
 
+  test('signalOther skips parsing the holder', () => {
+    const manager = new LockManager({ ...seams(makeLocksDir()), orchestratorMode: true });
+
+    assert.deepEqual(manager.signalOther({ pid: 'unknown' }), {
+      sent: false,
+      reason: 'orchestrator',
+    });
+  });
+
   test('lockPathFor still names the file', () => {
     const dir = makeLocksDir();
     const manager = new LockManager({ ...seams(dir), orchestratorMode: true });
