@@ -2,9 +2,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 import {
   HOUR_MS,
@@ -232,6 +234,21 @@ describe('module', () => {
 
     assert.equal(byName.LockManager, LockManager);
     assert.equal(typeof byName.classifyStaleness, 'function');
+  });
+
+  test('loads in worker threads', async () => {
+    const dir = makeLocksDir();
+    const workers = [1, 2, 3].map((key) => new Worker(
+      new URL('./fixtures/worker.js', import.meta.url),
+      { workerData: { dir, key } },
+    ));
+
+    const results = await Promise.all(workers.map(async (worker) => {
+      const [message] = await once(worker, 'message');
+      return message;
+    }));
+
+    assert.deepEqual(results, [1, 2, 3].map(() => ({ acquired: true, held: null })));
   });
 
   test('package is an ES module', () => {
