@@ -1797,6 +1797,85 @@ TEST(ReleaseTest, ReleaseAllLeavesLocksTakenOver) {
   EXPECT_FALSE(Exists(tmp / "2.lock"));
 }
 
+TEST(ReleaseTest, ForkedChildDoesNotReleaseParentLock) {
+  TempDir tmp;
+  ManagerPtr manager = MakeManager(tmp.path());
+  AcquirePtr taken = Acquire(manager.get(), "604");
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int reason = -1;
+    const int rc = sequantlock_manager_release(manager.get(), "604", &reason);
+    _exit(rc == SEQUANTLOCK_OK ? reason : 100);
+  }
+  int status = 0;
+
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), SEQUANTLOCK_RELEASE_NOT_OWNER);
+  EXPECT_TRUE(Exists(tmp / "604.lock"));
+}
+
+TEST(ReleaseTest, NonUtf8HostnameMatchesItsOwnLocks) {
+  // The record stores the host name with invalid UTF-8 replaced, so a
+  // comparison with the raw name would treat this host's locks as foreign.
+  TempDir tmp;
+  World world;
+  world.alive.insert(4242);
+  Identity identity;
+  identity.hostname = "host-\xff";
+  identity.pid = 4242;
+  ManagerPtr holder = MakeManager(tmp.path(), identity, &world);
+  AcquirePtr skip =
+      Acquire(holder.get(), "1", SEQUANTLOCK_ACQUIRE_SKIP_PID_CHECK);
+  AcquirePtr held = Acquire(holder.get(), "2");
+  world.alive.erase(4242);
+  identity.pid = 5555;
+  ManagerPtr next = MakeManager(tmp.path(), identity, &world);
+  int reason = -1;
+
+  ASSERT_EQ(sequantlock_manager_release_external(next.get(), "1", &reason),
+            SEQUANTLOCK_OK);
+  AcquirePtr retaken = Acquire(next.get(), "2");
+
+  EXPECT_EQ(reason, SEQUANTLOCK_RELEASE_RELEASED);
+  ASSERT_TRUE(retaken);
+  EXPECT_EQ(sequantlock_acquire_result_acquired(retaken.get()), 1);
+  EXPECT_EQ(sequantlock_acquire_result_stale_reason(retaken.get()),
+            SEQUANTLOCK_STALE_PID_DEAD);
+}
+
+TEST(AcquireTest, ConcurrentAcquireHasOneWinner) {
+  TempDir tmp;
+  constexpr int kThreads = 8;
+  ManagerPtr shared = MakeManager(tmp.path());
+  std::vector<ManagerPtr> own;
+  for (int i = 0; i < kThreads; ++i) own.push_back(MakeManager(tmp.path()));
+  std::vector<int> acquired(2 * kThreads, -1);
+  std::vector<int> codes(2 * kThreads, -1);
+  std::vector<std::thread> threads;
+
+  for (int i = 0; i < 2 * kThreads; ++i) {
+    sequantlock_manager* manager =
+        i < kThreads ? shared.get() : own[i - kThreads].get();
+    threads.emplace_back([&, i, manager] {
+      sequantlock_acquire_result* raw = nullptr;
+      codes[i] = sequantlock_manager_acquire(manager, "604", "race", 0, &raw);
+      AcquirePtr result(raw);
+      acquired[i] = sequantlock_acquire_result_acquired(result.get());
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  int winners = 0;
+  for (int i = 0; i < 2 * kThreads; ++i) {
+    EXPECT_EQ(codes[i], SEQUANTLOCK_OK) << i;
+    winners += acquired[i];
+  }
+  EXPECT_EQ(winners, 1);
+}
+
 /* Check and list ----------------------------------------------------- */
 
 TEST(CheckTest, MissingLockGivesNull) {
