@@ -136,8 +136,11 @@ class CliIoTest : public CliTest {};
 TEST_F(CliIoTest, LocksDirThatIsAFileExitsThree) {
   const fs::path file = root_ / "not-a-dir";
   WriteText(file, "x");
-  for (const std::vector<std::string>& args :
-       std::vector<std::vector<std::string>>{{"acquire", "604"}, {"list"}}) {
+  const std::vector<std::vector<std::string>> invocations = {
+      {"acquire", "604"},     {"list"},           {"check", "604"},
+      {"check-batch", "604"}, {"release", "604"}, {"clear", "604"},
+      {"run", "604", "--", "true"}};
+  for (const std::vector<std::string>& args : invocations) {
     std::vector<std::string> full = {"--locks-dir", file.string()};
     full.insert(full.end(), args.begin(), args.end());
     const CliResult result = Cli(full);
