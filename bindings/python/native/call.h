@@ -3,7 +3,7 @@
 // record of an exception raised inside a callback.
 //
 // Thread safety: every function here expects the GIL to be held by the
-// caller, except where a comment says otherwise.
+// caller, except where a comment states otherwise.
 #ifndef SEQUANTLOCK_PYTHON_CALL_H_
 #define SEQUANTLOCK_PYTHON_CALL_H_
 

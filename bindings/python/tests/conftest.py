@@ -110,7 +110,7 @@ manager.release(sys.argv[2])
 
 
 class HolderProcess:
-    """A Python process that holds one lock until told to release it."""
+    """A Python process that holds one lock until a line arrives on its stdin."""
 
     def __init__(self, locks_dir: Path, key: str, command: str) -> None:
         self.process = subprocess.Popen(

@@ -159,7 +159,8 @@ def test_acquire_max_age_exceeded(make_manager, locks_dir: Path) -> None:
 
 
 def test_acquire_skill_lock_ttl(make_manager, locks_dir: Path) -> None:
-    write_record(locks_dir, "16", hostname="seam-host", pid=777, skipPidCheck=True)
+    write_record(locks_dir, "16", hostname="seam-host", pid=777, skipPidCheck=True,
+                 startedAt=iso(BASE_MS))
     fresh = make_manager(hostname="seam-host", skill_lock_ttl_ms=5000, now=lambda: BASE_MS + 5000)
     stale = make_manager(hostname="seam-host", skill_lock_ttl_ms=5000, now=lambda: BASE_MS + 5001)
 

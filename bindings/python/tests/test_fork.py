@@ -82,6 +82,21 @@ def test_inherited_manager_works_in_child(manager, locks_dir: Path) -> None:
     assert manager.check(3) is not None
 
 
+def test_child_release_keeps_parent_locks(manager, locks_dir: Path) -> None:
+    manager.acquire(7, "parent")
+    manager.acquire("parent-named", "parent")
+
+    def child() -> dict:
+        return {"released": manager.release(7).released, "all": manager.release_all()}
+
+    report = run_in_fork(child)
+
+    assert report == {"released": False, "all": 0}
+    assert (locks_dir / "7.lock").exists()
+    assert (locks_dir / "parent-named.lock").exists()
+    assert manager.release_all() == 2
+
+
 def test_child_exit_keeps_parent_lock(manager) -> None:
     manager.acquire(5, "parent")
 
@@ -91,21 +106,26 @@ def test_child_exit_keeps_parent_lock(manager) -> None:
     assert manager.check(5).holder.pid == os.getpid()
 
 
-def _multiprocessing_worker(locks_dir: str, key: int, queue) -> None:
+def _multiprocessing_worker(locks_dir: str, key: int, queue, done) -> None:
     result = sequantlock.LockManager(locks_dir=locks_dir).acquire(key, "worker")
     queue.put(result.acquired)
+    # A worker that exited would leave a lock with a dead pid, which the
+    # next worker rightly takes over; stay alive until all have reported.
+    done.wait(60)
 
 
 def test_multiprocessing_fork_workers_one_winner(locks_dir: Path) -> None:
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
+    done = context.Event()
     workers = [
-        context.Process(target=_multiprocessing_worker, args=(str(locks_dir), 6, queue))
+        context.Process(target=_multiprocessing_worker, args=(str(locks_dir), 6, queue, done))
         for _ in range(8)
     ]
     for worker in workers:
         worker.start()
     outcomes = [queue.get(timeout=60) for _ in workers]
+    done.set()
     for worker in workers:
         worker.join(timeout=60)
 

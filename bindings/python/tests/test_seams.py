@@ -27,10 +27,11 @@ def test_pid_seam_is_recorded(make_manager) -> None:
     assert result.record.pid == 123_456
 
 
-def test_pid_seam_owns_release(make_manager, locks_dir: Path) -> None:
-    make_manager(pid=123_457).acquire(3)
+def test_pid_seam_owns_tokenless_record(make_manager, locks_dir: Path) -> None:
+    hostname = make_manager().acquire(99).record.hostname
+    write_record(locks_dir, "3", hostname=hostname, pid=123_457)
 
-    assert make_manager().release(3).released is False
+    assert make_manager().release(3).reason == "not-owner"
     assert make_manager(pid=123_457).release(3).released is True
 
 

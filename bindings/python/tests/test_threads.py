@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
+import fcntl
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sequantlock
-from conftest import run_python, write_record
+from conftest import write_record
 
 THREADS = 16
 
@@ -109,30 +110,33 @@ def test_threads_callable_exceptions_stay_on_their_thread(make_manager, locks_di
             assert result.acquired is True
 
 
-GIL_SCRIPT = """
-import os, sys, threading
-import sequantlock
+def test_library_call_releases_gil(make_manager, locks_dir: Path) -> None:
+    manager = make_manager()
+    manager.acquire(400)
+    path = locks_dir / "400.lock"
+    outcome = []
 
-locks_dir = sys.argv[1]
-os.makedirs(locks_dir)
-fifo = os.path.join(locks_dir, "blocked.lock")
-os.mkfifo(fifo)
-manager = sequantlock.LockManager(locks_dir=locks_dir)
-outcome = []
-reader = threading.Thread(target=lambda: outcome.append(manager.check("blocked")))
-reader.start()
-# The reader thread is blocked inside the library opening the FIFO. This
-# thread can only get here and open the writing end if the library call
-# released the GIL; opening it unblocks the reader.
-with open(fifo, "w") as writer:
-    writer.write("{")
-reader.join()
-print("done", flush=True)
-"""
+    # The library removes a lock only under an exclusive flock on the lock
+    # file and retries for a bounded time while another open file holds it.
+    # This thread holds that flock while a second thread clears the lock.
+    # If the clearing thread kept the GIL inside the library, this thread
+    # could not wake up to drop the flock, and the clear would end with the
+    # library's timeout error instead of clearing.
+    with open(path, "rb") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        clearer = threading.Thread(target=lambda: outcome.append(_clear_or_error(manager, 400)))
+        clearer.start()
+        time.sleep(0.5)
+        fcntl.flock(guard, fcntl.LOCK_UN)
+    clearer.join()
+
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], sequantlock.ClearResult), outcome[0]
+    assert outcome[0].cleared is True
 
 
-def test_library_call_releases_gil(tmp_path: Path) -> None:
-    completed = run_python(GIL_SCRIPT, str(tmp_path / "locks"))
-
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "done"
+def _clear_or_error(manager: sequantlock.LockManager, key: int):
+    try:
+        return manager.clear(key, force=True)
+    except sequantlock.Error as error:
+        return error

@@ -82,7 +82,7 @@ class LockManager:
     Every argument is optional. ``locks_dir`` defaults to
     ``SEQUANT_LOCKS_DIR``, then ``.sequant/locks`` under the root of the
     enclosing git repository (shared by its worktrees), then
-    ``.sequant/locks`` under the current directory; it is resolved now and
+    ``.sequant/locks`` under the current directory. It is resolved now and
     created on the first write. The three ages are in milliseconds.
     ``orchestrator_mode`` defaults to whether ``SEQUANT_ORCHESTRATOR`` is set
     to a non-empty value, and turns every operation into a no-op.
@@ -157,8 +157,8 @@ class LockManager:
     ) -> AcquireResult:
         """Take the lock for ``key``.
 
-        A stale lock in the way is removed, and the result says which and
-        why. A fresh one is left alone and the result carries its holder.
+        A stale lock in the way is removed, and the result names it and the
+        reason. A fresh one is left alone and the result carries its holder.
         Locks are not re-entrant: a second acquire of a key this process
         holds is refused with this process as the holder. ``command`` is
         recorded for people to read (default ``"unknown"``).
@@ -177,8 +177,8 @@ class LockManager:
     ) -> AcquireResult:
         """Take the lock for ``key`` whatever holds it.
 
-        The result's ``previous`` is the holder that was replaced. Nobody is
-        signalled; see :meth:`signal_other`. Raises as :meth:`acquire` does,
+        The result's ``previous`` is the holder that was replaced. No process
+        is signalled; use :meth:`signal_other` for that. Raises as :meth:`acquire` does,
         and :class:`RaceLostError` when other processes kept taking the key
         faster than it could be replaced.
         """
@@ -192,7 +192,7 @@ class LockManager:
         The signal is sent only when the holder is on this host and in this
         PID namespace, alive, not this process or its parent, not a
         skip-PID-check holder, and provably the process that took the lock.
-        The result's ``reason`` says which check stopped it.
+        The result's ``reason`` names the check that stopped it.
         """
         if not isinstance(holder, Holder):
             raise TypeError(f"holder must be a Holder, not {type(holder).__name__}")
@@ -273,10 +273,10 @@ class LockManager:
         """Hold the lock for ``key`` for the duration of a ``with`` block.
 
         Raises :class:`LockHeldError` when another holder keeps the lock
-        (never with ``force``). The lock is released when the block ends,
-        however it ends, including by ``KeyboardInterrupt``; the release
-        uses the owner token, so a lock that someone else took over in the
-        meantime is left alone.
+        (never with ``force``). The lock is released however the block
+        ends, including by ``KeyboardInterrupt``. The release uses the owner
+        token, so a lock that someone else took over in the meantime is left
+        alone.
         """
         if force:
             result = self.force_acquire(key, command, skip_pid_check=skip_pid_check)

@@ -24,7 +24,7 @@ class Holder:
     started_at: str
     """When the lock was taken, normally ISO-8601 UTC with milliseconds."""
     command: str
-    """What the holder is running, for people to read."""
+    """The command the holder is running, for people to read."""
     skip_pid_check: bool = False
     """Whether the holder cannot vouch for its PID (a shell that exits
     right after acquiring)."""
@@ -51,14 +51,14 @@ class Holder:
         Raises :class:`InvalidArgumentError` when ``text`` is not a valid
         record.
         """
-        return _holder_from_native(_native.parse_holder(text))
+        return cls(**_native.parse_holder(text))
 
     def to_json(self, *, compact: bool = False, original_fields: bool = False) -> str:
         """Serialise the record as the library writes it.
 
         Without flags the text is byte for byte what a lock file holds.
         ``compact`` gives one line without spaces; ``original_fields`` keeps
-        only the five fields the TypeScript original knows.
+        only the five fields the TypeScript original defines.
         """
         return _native.holder_to_json(
             self._record_json(), compact=compact, original_fields=original_fields
@@ -105,7 +105,7 @@ class AcquireResult:
     :meth:`LockManager.force_acquire`."""
 
     key: str
-    """The key asked for, as text."""
+    """The requested key, as text."""
     acquired: bool
     """Whether this call took the lock."""
     lock_path: str
@@ -127,7 +127,7 @@ class AcquireResult:
     """The removed lock's holder; ``None`` when none was removed or it was
     corrupt."""
     stale_reason: Optional[str] = None
-    """Why the removed lock was stale (``"pid-dead"``, ``"age-exceeded"``,
+    """The reason the removed lock was stale (``"pid-dead"``, ``"age-exceeded"``,
     ...); ``None`` when nothing stale was removed."""
     forced: bool = False
     """Whether the result came from a force acquire."""
@@ -151,7 +151,7 @@ class LockInfo:
     stale: bool
     """Whether the next acquire would remove this lock."""
     stale_reason: Optional[str]
-    """Why it is stale, or ``None`` when fresh."""
+    """The reason it is stale, or ``None`` when fresh."""
 
     @property
     def issue(self) -> Optional[int]:
