@@ -4,9 +4,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 
-import { exitOf, firstLine, makeLocksDir, spawnSleeper } from './helpers.js';
+import {
+  exitOf,
+  firstLine,
+  makeLocksDir,
+  spawnSleeper,
+  writeOriginalLock,
+} from './helpers.js';
 import { LockManager } from '../lib/index.js';
 
 const moduleUrl = new URL('../lib/index.js', import.meta.url).href;
@@ -81,6 +88,26 @@ describe('node processes', () => {
   test('exactly one of racing processes wins', async () => {
     const dir = makeLocksDir();
     const children = Array.from({ length: 6 }, () => spawnNodeHolder(dir, 'race'));
+
+    const outcomes = await Promise.all(children.map((child) => firstLine(child)));
+    const winners = outcomes.filter((line) => JSON.parse(line).acquired);
+
+    assert.equal(winners.length, 1);
+    await Promise.all(children.map((child) => stopHolder(child)));
+  });
+
+  test('exactly one racer steals a stale lock', async () => {
+    const dir = makeLocksDir();
+    const dead = spawnSleeper();
+    dead.kill('SIGKILL');
+    await exitOf(dead);
+    writeOriginalLock(dir, 'stolen', {
+      pid: dead.pid,
+      hostname: os.hostname(),
+      startedAt: new Date().toISOString(),
+      command: 'crashed session',
+    });
+    const children = Array.from({ length: 6 }, () => spawnNodeHolder(dir, 'stolen'));
 
     const outcomes = await Promise.all(children.map((child) => firstLine(child)));
     const winners = outcomes.filter((line) => JSON.parse(line).acquired);
