@@ -41,7 +41,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (sequantlock_version_number() != SEQUANTLOCK_VERSION_NUMBER) {
-    fprintf(stderr, "consumer: header version %d does not match library version %s\n",
+    fprintf(stderr,
+            "consumer: header version %d does not match library version %s\n",
             SEQUANTLOCK_VERSION_NUMBER, sequantlock_version());
     return 1;
   }

@@ -20,7 +20,8 @@ static void check(int condition, const char *what, int line) {
     ++passed;
   } else {
     ++failed;
-    fprintf(stderr, "c_api_plain_test.c:%d: check failed: %s (last error %s: %s)\n",
+    fprintf(stderr,
+            "c_api_plain_test.c:%d: check failed: %s (last error %s: %s)\n",
             line, what, sequantlock_error_name(sequantlock_last_error_code()),
             sequantlock_last_error_message());
   }
