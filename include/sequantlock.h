@@ -358,7 +358,10 @@ enum {
 };
 
 /** Serialises a holder as JSON, fields in record order. Without flags the
- * result is byte for byte what a lock file holds.
+ * result is byte for byte what a lock file holds: `pid`, `hostname`,
+ * `startedAt`, `command`, `skipPidCheck` (only when true), then the
+ * identity fields when set: `token`, `processStartTime`, `bootId`,
+ * `machineId`, `pidNamespace`, `schemaVersion`.
  *
  * Errors: SEQUANTLOCK_ERR_INVALID_ARGUMENT, SEQUANTLOCK_ERR_NO_MEMORY. */
 SEQUANTLOCK_API int sequantlock_holder_to_json(const sequantlock_holder *h,
@@ -678,6 +681,14 @@ SEQUANTLOCK_API int sequantlock_manager_release_all(
 SEQUANTLOCK_API int sequantlock_manager_check(sequantlock_manager *manager,
                                               const char *key,
                                               sequantlock_lock_info **out);
+
+/** Reads the lock file of `key` as it is, without judging it: neither the
+ * clock nor the PID probe is used. Sets `*out` to NULL when there is no
+ * lock file; the info's staleness accessors then report fresh, and its age
+ * is 0. */
+SEQUANTLOCK_API int sequantlock_manager_read(sequantlock_manager *manager,
+                                             const char *key,
+                                             sequantlock_lock_info **out);
 
 /** Lists every lock in the directory. A missing directory gives an empty
  * list. Files that are not locks are skipped.

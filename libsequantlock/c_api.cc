@@ -799,6 +799,31 @@ int sequantlock_manager_check(sequantlock_manager* manager, const char* key,
   });
 }
 
+int sequantlock_manager_read(sequantlock_manager* manager, const char* key,
+                             sequantlock_lock_info** out) {
+  if (out != nullptr) *out = nullptr;
+  return Guard([&] {
+    if (manager == nullptr) return NullArgument("manager");
+    if (key == nullptr) return NullArgument("key");
+    if (out == nullptr) return NullArgument("out");
+    StatusOr<std::optional<sequantlock::StoredLock>> lock =
+        manager->manager->Read(key);
+    if (!lock.ok()) return lock.status();
+    if (*lock) {
+      sequantlock::LockInfo info;
+      info.key = (*lock)->key;
+      info.lock_path = (*lock)->path;
+      if ((*lock)->kind == sequantlock::StoredLock::Kind::kRecord) {
+        info.holder = (*lock)->record;
+      }
+      auto result = std::make_unique<sequantlock_lock_info>();
+      FillLockInfo(result.get(), std::move(info));
+      *out = result.release();
+    }
+    return Status();
+  });
+}
+
 int sequantlock_manager_list(sequantlock_manager* manager,
                              sequantlock_lock_list** out) {
   if (out != nullptr) *out = nullptr;

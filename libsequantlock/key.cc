@@ -58,6 +58,9 @@ Status ValidateKey(std::string_view key) {
     return invalid("an issue number is positive and has no leading zeros");
   }
   if (all_digits) return invalid("the issue number is too large");
+  if (key.find_first_not_of("0123456789.") == std::string_view::npos) {
+    return invalid("it looks like a number but is not an issue number");
+  }
   if (key.size() > kMaxNamedKeyLength) {
     return invalid("a named key is at most 128 characters long");
   }

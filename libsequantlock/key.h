@@ -19,8 +19,9 @@ inline constexpr size_t kMaxNamedKeyLength = 128;
 bool IsIssueKey(std::string_view key);
 
 // Checks a key: an issue number, or a name matching
-// [A-Za-z0-9][A-Za-z0-9._-]{0,127} that does not end in ".lock". The error
-// names the key and what is wrong with it.
+// [A-Za-z0-9][A-Za-z0-9._-]{0,127} that does not end in ".lock" and is not
+// made of digits and dots alone ("1.5" is a mistyped number, not a name).
+// The error names the key and what is wrong with it.
 Status ValidateKey(std::string_view key);
 
 // The key a lock file name stands for, or nothing for names that are not

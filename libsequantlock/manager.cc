@@ -95,7 +95,9 @@ Manager::Manager(ManagerOptions options, std::string locks_dir,
       PositiveMsFromEnv("SEQUANT_MAX_LOCK_AGE_MS")
           .value_or(kDefaultMaxLockAgeMs));
   noop_ = options_.orchestrator_mode.value_or(OrchestratorModeFromEnv());
-  hostname_ = options_.hostname ? *options_.hostname : ReadHostName();
+  // Records store names as valid UTF-8, so compare in the same form.
+  hostname_ =
+      SanitizeUtf8(options_.hostname ? *options_.hostname : ReadHostName());
 }
 
 StatusOr<int64_t> Manager::Now() const {
@@ -131,7 +133,13 @@ Status Manager::Probe(int64_t pid, ProcessState* state) const {
   }
   state->alive = IsPidAlive(pid);
   if (state->alive) {
-    state->start_time = ReadProcessStartTime(pid);
+    const ProcessStat stat = ReadProcessStat(pid);
+    // A zombie has exited; only its parent's wait() keeps the PID taken.
+    if (stat.exited) {
+      state->alive = false;
+      return Status();
+    }
+    state->start_time = stat.start_time;
     state->start_wall_ms = StartTimeToWallMs(state->start_time);
     state->identity_known = state->start_time >= 0;
   }
@@ -224,14 +232,14 @@ StatusOr<AcquireOutcome> Manager::AcquireLoop(const std::string& key,
                                               const std::string& command,
                                               bool skip_pid_check,
                                               bool force) {
+  Status status = ValidateKey(key);
+  if (!status.ok()) return status;
   AcquireOutcome outcome;
   outcome.forced = force;
   if (noop_) {
     outcome.acquired = true;
     return outcome;
   }
-  Status status = ValidateKey(key);
-  if (!status.ok()) return status;
   StatusOr<Record> record = NewRecord(command, skip_pid_check);
   if (!record.ok()) return record.status();
   const std::string content = SerializeRecord(*record);
@@ -270,11 +278,10 @@ StatusOr<AcquireOutcome> Manager::AcquireLoop(const std::string& key,
     std::optional<StoredLock> kept;
     StatusOr<RemovalOutcome> removal = store_->RemoveIf(
         key, [&](const StoredLock& lock) -> StatusOr<bool> {
-          if (force) return true;
           StatusOr<StalenessDecision> decision = Decide(lock);
           if (!decision.ok()) return decision.status();
           removed_decision = *decision;
-          return decision->stale;
+          return force || decision->stale;
         });
     if (!removal.ok()) return removal.status();
     const StoredLock& found = removal->lock;
@@ -294,7 +301,8 @@ StatusOr<AcquireOutcome> Manager::AcquireLoop(const std::string& key,
         if (found.kind == StoredLock::Kind::kRecord) {
           outcome.previous = found.record;
         }
-        outcome.stale_reason = removed_decision.reason;
+        outcome.stale_reason =
+            removed_decision.stale ? removed_decision.reason : StaleReason::kNone;
         LogDecision(
             force ? "forced lock " + key + " from pid " +
                         (outcome.previous ? std::to_string(outcome.previous->pid)
@@ -334,13 +342,14 @@ StatusOr<ReleaseReason> Manager::RemoveMatching(
 }
 
 StatusOr<ReleaseReason> Manager::Release(const std::string& key) {
-  if (noop_) return ReleaseReason::kOrchestrator;
   Status status = ValidateKey(key);
   if (!status.ok()) return status;
+  if (noop_) return ReleaseReason::kOrchestrator;
 
   std::optional<HeldLock> held = Forget(key);
   if (held && held->handle) {
-    StatusOr<bool> removed = store_->RemoveHeld(key, std::move(held->handle));
+    StatusOr<bool> removed =
+        store_->RemoveHeld(key, std::move(held->handle));
     if (!removed.ok()) return removed.status();
     if (*removed) return ReleaseReason::kReleased;
     StatusOr<StoredLock> now = store_->Read(key);
@@ -368,9 +377,9 @@ StatusOr<ReleaseReason> Manager::Release(const std::string& key) {
 
 StatusOr<ReleaseReason> Manager::ReleaseToken(const std::string& key,
                                               const std::string& token) {
-  if (noop_) return ReleaseReason::kOrchestrator;
   Status status = ValidateKey(key);
   if (!status.ok()) return status;
+  if (noop_) return ReleaseReason::kOrchestrator;
   if (token.empty()) {
     return Status::Error(ErrorCode::kInvalidArgument,
                          "invalid token '': a token is the non-empty value "
@@ -387,9 +396,9 @@ StatusOr<ReleaseReason> Manager::ReleaseToken(const std::string& key,
 }
 
 StatusOr<ReleaseReason> Manager::ReleaseExternal(const std::string& key) {
-  if (noop_) return ReleaseReason::kOrchestrator;
   Status status = ValidateKey(key);
   if (!status.ok()) return status;
+  if (noop_) return ReleaseReason::kOrchestrator;
   const int64_t pid = RecordedPid();
   StatusOr<ReleaseReason> reason = RemoveMatching(
       key,
@@ -440,6 +449,18 @@ StatusOr<std::optional<LockInfo>> Manager::Check(const std::string& key) {
   if (lock->kind == StoredLock::Kind::kRecord) info.holder = lock->record;
   info.decision = *decision;
   return std::optional<LockInfo>(std::move(info));
+}
+
+StatusOr<std::optional<StoredLock>> Manager::Read(const std::string& key) {
+  Status status = ValidateKey(key);
+  if (!status.ok()) return status;
+  if (noop_) return std::optional<StoredLock>();
+  StatusOr<StoredLock> lock = store_->Read(key);
+  if (!lock.ok()) return lock.status();
+  if (lock->kind == StoredLock::Kind::kMissing) {
+    return std::optional<StoredLock>();
+  }
+  return std::optional<StoredLock>(std::move(*lock));
 }
 
 StatusOr<std::vector<LockInfo>> Manager::List() {
@@ -499,10 +520,10 @@ StatusOr<ClearOutcome> Manager::Clear(const std::string& key, bool force) {
   outcome.cleared = removal->kind == RemovalOutcome::Kind::kRemoved;
   outcome.reason = outcome.cleared ? ClearReason::kCleared : ClearReason::kFresh;
   if (outcome.cleared) {
-    LogDecision("cleared lock " + key +
-                (decision.stale
-                     ? std::string(": ") + StaleReasonName(decision.reason)
-                     : std::string(" by force")));
+    LogDecision(decision.stale
+                    ? "cleared stale lock " + key + ": " +
+                          StaleReasonName(decision.reason)
+                    : "cleared fresh lock " + key + " by force");
   }
   return outcome;
 }
@@ -534,14 +555,25 @@ StatusOr<SignalReason> Manager::SignalOther(const Record& holder, int signal) {
   // whatever runs under it now is someone else.
   if (holder.skip_pid_check) return SignalReason::kSkipPidCheck;
 
+  // Past the ceiling only a proof of identity makes the PID trustworthy,
+  // and a custom probe can give none, so it is not asked.
+  StatusOr<int64_t> now = Now();
+  if (!now.ok()) return now.status();
+  const std::optional<int64_t> started = ParseIsoTime(holder.started_at);
+  const bool past_ceiling =
+      started && *now - *started > policy_.max_lock_age_ms;
+  if (past_ceiling && options_.is_pid_alive) {
+    return SignalReason::kStalePidUntrusted;
+  }
   ProcessState state;
   Status status = Probe(holder.pid, &state);
   if (!status.ok()) return status;
-  StatusOr<StalenessDecision> decision = Classify(holder);
-  if (!decision.ok()) return decision.status();
-  if (decision->reason == StaleReason::kMaxAgeExceeded) {
-    return SignalReason::kStalePidUntrusted;
-  }
+  const bool proven = state.alive && state.identity_known &&
+                      holder.process_start_time >= 0 &&
+                      state.start_time == holder.process_start_time &&
+                      !holder.boot_id.empty() &&
+                      holder.boot_id == observer().boot_id;
+  if (past_ceiling && !proven) return SignalReason::kStalePidUntrusted;
   if (!state.alive) return SignalReason::kPidDead;
   if (!ProcessMatchesRecord(holder, state)) return SignalReason::kPidReused;
 

@@ -131,6 +131,8 @@ class Manager {
   StatusOr<ReleaseReason> ReleaseExternal(const std::string& key);
   StatusOr<size_t> ReleaseAll();
   StatusOr<std::optional<LockInfo>> Check(const std::string& key);
+  // Reads the lock file of `key` without judging it: no clock, no probe.
+  StatusOr<std::optional<StoredLock>> Read(const std::string& key);
   StatusOr<std::vector<LockInfo>> List();
   StatusOr<ClearOutcome> Clear(const std::string& key, bool force);
   StatusOr<StalenessDecision> Classify(const Record& holder);

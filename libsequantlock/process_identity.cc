@@ -53,23 +53,34 @@ std::string Trim(std::string text) {
 bool FitsPid(int64_t pid) { return pid > 0 && pid <= INT_MAX; }
 
 #if defined(__linux__)
-// Field 22 of /proc/<pid>/stat, counted after the command name, which is in
-// parentheses and may itself contain spaces and parentheses.
-int64_t ParseStartTimeFromStat(const std::string& stat) {
+// Parses /proc/<pid>/stat. The command name is in parentheses and may
+// itself contain spaces and parentheses, so fields are counted after the
+// last ')'. Field 3 is the state, 20 the thread count, 22 the start time.
+ProcessStat ParseStat(const std::string& stat) {
+  ProcessStat result;
   const size_t close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return -1;
+  if (close_paren == std::string::npos) return result;
   const char* cursor = stat.c_str() + close_paren + 1;
-  // After ") " come fields 3 (state) onwards; starttime is field 22.
-  for (int field = 3; field < 22; ++field) {
+  char state = '?';
+  long long threads = 0;
+  long long start = -1;
+  for (int field = 3; field <= 22; ++field) {
     while (*cursor == ' ') ++cursor;
+    if (*cursor == '\0') return result;
+    if (field == 3) state = *cursor;
+    if (field == 20) threads = std::strtoll(cursor, nullptr, 10);
+    if (field == 22) {
+      char* end = nullptr;
+      errno = 0;
+      start = std::strtoll(cursor, &end, 10);
+      if (end == cursor || errno != 0 || start < 0) return result;
+    }
     while (*cursor != ' ' && *cursor != '\0') ++cursor;
   }
-  while (*cursor == ' ') ++cursor;
-  char* end = nullptr;
-  errno = 0;
-  const long long value = std::strtoll(cursor, &end, 10);
-  if (end == cursor || errno != 0 || value < 0) return -1;
-  return value;
+  result.found = true;
+  result.exited = (state == 'Z' || state == 'X') && threads <= 1;
+  result.start_time = start;
+  return result;
 }
 
 // The boot time in seconds since the epoch, from /proc/stat.
@@ -141,19 +152,24 @@ bool IsPidAlive(int64_t pid) {
   return errno == EPERM;
 }
 
-int64_t ReadProcessStartTime(int64_t pid) {
+ProcessStat ReadProcessStat(int64_t pid) {
 #if defined(__linux__)
-  if (!FitsPid(pid)) return -1;
+  if (!FitsPid(pid)) return ProcessStat();
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%lld/stat",
                 static_cast<long long>(pid));
-  return ParseStartTimeFromStat(ReadSmallFile(path));
+  return ParseStat(ReadSmallFile(path));
 #else
-  // NOTE: start times are not read on this system, so a recycled PID is
-  // recognised only by the 24 h ceiling, as in the TypeScript original.
+  // NOTE: no process table is read on this system (macOS would need
+  // proc_pidinfo), so a recycled PID is recognised only by the 24 h
+  // ceiling, as in the TypeScript original, and zombies count as alive.
   (void)pid;
-  return -1;
+  return ProcessStat();
 #endif
+}
+
+int64_t ReadProcessStartTime(int64_t pid) {
+  return ReadProcessStat(pid).start_time;
 }
 
 std::optional<int64_t> StartTimeToWallMs(int64_t ticks) {

@@ -36,6 +36,18 @@ bool IsPidAlive(int64_t pid);
 // ticks since boot), or -1 when it is not known.
 int64_t ReadProcessStartTime(int64_t pid);
 
+// What /proc/<pid>/stat tells about a process.
+struct ProcessStat {
+  bool found = false;
+  // Exited but not yet reaped by its parent: a zombie whose every thread
+  // has ended. kill(pid, 0) still succeeds on it.
+  bool exited = false;
+  int64_t start_time = -1;
+};
+
+// Reads /proc/<pid>/stat; `found` is false where it cannot be read.
+ProcessStat ReadProcessStat(int64_t pid);
+
 // Converts a start time from ReadProcessStartTime() to milliseconds since
 // the epoch, or nothing when unknown. Accurate to about a second: the boot
 // time it is computed from is kept in whole seconds.

@@ -115,6 +115,8 @@ StatusOr<StalenessDecision> DecideStaleness(const LockObservation& lock,
 // Whether a live process can be the record's holder: its kernel start time
 // matches the recorded one, or, for records without one, it started before
 // the lock was taken (within kLegacyStartSlackMs).
+// NOTE: start times count clock ticks (10 ms at the usual USER_HZ of 100),
+// so a PID handed to a new process within the same tick is not told apart.
 bool ProcessMatchesRecord(const Record& record, const ProcessState& state);
 
 }  // namespace sequantlock

@@ -100,13 +100,14 @@ step_verbose "run consumer built with find_package" \
   env LD_LIBRARY_PATH="$libdir" "$work/cmake-build/consumer" \
     "$work/locks-cmake/locks"
 
-# With pkg-config. The prefix check catches a .pc file that names the
-# configure-time prefix, which would silently build against another install.
+# With pkg-config. The .pc file names its prefix relative to its own
+# directory; the check catches one that names the configure-time prefix,
+# which would silently build against another install.
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 step "pkg-config finds sequantlock" pkg-config --exists sequantlock
 pc_prefix=$(pkg-config --variable=prefix sequantlock 2>/dev/null)
 step "pkg-config prefix is the install prefix ('$pc_prefix')" \
-  test "$pc_prefix" = "$prefix"
+  test "$(realpath -m "$pc_prefix")" = "$(realpath -m "$prefix")"
 mkdir -p "$work/make-build"
 step "build consumer with pkg-config" \
   make -f "$consumer_dir/Makefile" BUILD_DIR="$work/make-build"

@@ -16,3 +16,14 @@ if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/multiprocess_test.cc)
     RACE_WORKER="$<TARGET_FILE:race_worker>")
   add_dependencies(multiprocess_test race_worker)
 endif()
+
+# Holder identity against real processes and PID namespaces, through the CLI.
+if(SEQUANTLOCK_BUILD_CLI AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/identity_test.cc)
+  add_executable(identity_test identity_test.cc)
+  target_link_libraries(identity_test PRIVATE GTest::gtest_main)
+  target_include_directories(identity_test PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_compile_definitions(identity_test PRIVATE
+    SEQUANTLOCK_CLI="$<TARGET_FILE:sequantlock_cli>")
+  add_dependencies(identity_test sequantlock_cli)
+  gtest_discover_tests(identity_test DISCOVERY_TIMEOUT 60)
+endif()

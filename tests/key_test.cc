@@ -20,7 +20,7 @@ TEST(KeyTest, RejectsInvalidKeys) {
   for (const char* key :
        {"", "0", "042", "-3", "+3", " 42", "42 ", "1.5lock.lock", "x.lock",
         "../x", "a/b", ".hidden", "_x", "-x", "a b", "1e3\n", "ümlaut",
-        "99999999999999999999"}) {
+        "99999999999999999999", "1.5", "1.2.3", "42."}) {
     Status status = ValidateKey(key);
     EXPECT_FALSE(status.ok()) << key;
     EXPECT_EQ(status.code(), ErrorCode::kInvalidKey) << key;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds everything, and runs every suite:
+# the GoogleTest suites under ctest, the installed-package consumers, the
+# Python binding's pytest suite and the Node addon's suite. Prints one
+# summary line per suite and exits non-zero if any failed.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=${BUILD_DIR:-$root/build}
+export BUILD_DIR=$build_dir
+cd "$root"
+
+"$root/scripts/install-deps.sh" || exit 1
+
+declare -a summary=()
+failed=0
+
+run_suite() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  echo
+  echo "=== $name"
+  if "$@"; then
+    summary+=("ok      $name ($((SECONDS - start)) s)")
+  else
+    summary+=("FAILED  $name ($((SECONDS - start)) s)")
+    failed=1
+  fi
+}
+
+run_suite "build" "$root/scripts/build.sh"
+if [[ $failed -ne 0 ]]; then
+  echo "build failed; no tests were run" >&2
+  exit 1
+fi
+
+export SEQUANTLOCK_CLI=$build_dir/cli/sequantlock
+
+run_suite "ctest" ctest --test-dir "$build_dir" --output-on-failure \
+  -j "$(nproc 2>/dev/null || echo 2)"
+
+if [[ -x "$root/scripts/check-install.sh" ]]; then
+  run_suite "install and consumers" "$root/scripts/check-install.sh" \
+    "$build_dir"
+fi
+
+if [[ -x "$root/bindings/python/run-tests.sh" ]]; then
+  run_suite "python" "$root/bindings/python/run-tests.sh"
+fi
+
+if [[ -f "$root/bindings/node/package.json" ]]; then
+  run_suite "node" bash -c "cd '$root/bindings/node' && npm ci --no-audit \
+--no-fund && npm test"
+fi
+
+echo
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+exit $failed
