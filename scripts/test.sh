@@ -47,6 +47,10 @@ fi
 
 if [[ -x "$root/bindings/python/run-tests.sh" ]]; then
   run_suite "python" "$root/bindings/python/run-tests.sh"
+  # The Node suite's cross-language tests drive Python through this venv.
+  if [[ -x "$root/bindings/python/build/venv/bin/python" ]]; then
+    export SEQUANTLOCK_PYTHON=$root/bindings/python/build/venv/bin/python
+  fi
 fi
 
 if [[ -f "$root/bindings/node/package.json" ]]; then
