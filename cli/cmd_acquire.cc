@@ -127,23 +127,7 @@ class AcquireCommand : public Command {
       return;
     }
     PrintOut("✓ Acquired lock for " + KeyLabel(key_), Colour::kGreen);
-    if (sequantlock_acquire_result_replaced(result)) {
-      WarnStaleCleared(previous, stale_reason);
-    }
-  }
-
-  void WarnStaleCleared(const sequantlock_holder* previous,
-                        int stale_reason) const {
-    const std::string reason = sequantlock_stale_reason_name(stale_reason);
-    if (previous == nullptr) {
-      PrintWarning("cleared an unreadable lock record for " + KeyLabel(key_) +
-                   " (" + reason + ")");
-      return;
-    }
-    PrintWarning("cleared stale lock for " + KeyLabel(key_) +
-                 " held by PID " +
-                 std::to_string(sequantlock_holder_pid(previous)) + " (" +
-                 reason + ")");
+    WarnIfStaleReplaced(key_, result);
   }
 
   std::string key_;

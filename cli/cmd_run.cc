@@ -159,6 +159,7 @@ class RunCommand : public Command {
       return false;
     }
 
+    WarnIfStaleReplaced(key, result.get());
     const sequantlock_holder* previous =
         sequantlock_acquire_result_previous(result.get());
     if (force_ && signal_other_ && previous != nullptr) {

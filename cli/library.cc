@@ -164,4 +164,22 @@ std::string SignalOutcomeLine(int reason, int64_t pid,
   }
 }
 
+void WarnIfStaleReplaced(const std::string& key,
+                         const sequantlock_acquire_result* result) {
+  if (!sequantlock_acquire_result_replaced(result)) return;
+  const int stale_reason = sequantlock_acquire_result_stale_reason(result);
+  if (stale_reason == SEQUANTLOCK_STALE_NONE) return;
+  const std::string reason = sequantlock_stale_reason_name(stale_reason);
+  const sequantlock_holder* previous =
+      sequantlock_acquire_result_previous(result);
+  if (previous == nullptr) {
+    PrintWarning("cleared an unreadable lock record for " + KeyLabel(key) +
+                 " (" + reason + ")");
+    return;
+  }
+  PrintWarning("cleared stale lock for " + KeyLabel(key) + " held by PID " +
+               std::to_string(sequantlock_holder_pid(previous)) + " (" +
+               reason + ")");
+}
+
 }  // namespace sequantlock_cli

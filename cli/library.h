@@ -84,6 +84,11 @@ std::string LockedMessage(const std::string& key,
                           const sequantlock_holder* holder);
 
 // The line that reports the outcome of signalling a previous holder.
+// Prints a warning naming the stale lock an acquire replaced, if any. A
+// lock replaced by force while fresh gets no warning.
+void WarnIfStaleReplaced(const std::string& key,
+                         const sequantlock_acquire_result* result);
+
 std::string SignalOutcomeLine(int reason, int64_t pid,
                               const std::string& key);
 
