@@ -27,3 +27,12 @@ if(SEQUANTLOCK_BUILD_CLI AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/identity_test.cc
   add_dependencies(identity_test sequantlock_cli)
   gtest_discover_tests(identity_test DISCOVERY_TIMEOUT 60)
 endif()
+
+# Each side reads the other's files: the TypeScript original's algorithm,
+# run by Node, and the CLI.
+find_program(SEQUANTLOCK_NODE node)
+if(SEQUANTLOCK_BUILD_CLI AND SEQUANTLOCK_NODE)
+  add_test(NAME interop_original
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/interop/interop_test.sh
+            $<TARGET_FILE:sequantlock_cli>)
+endif()

@@ -571,6 +571,23 @@ TEST_P(ManagerTest, ForkedChildDoesNotReleaseParentsLocks) {
   EXPECT_EQ(*manager->Release("604"), ReleaseReason::kReleased);
 }
 
+TEST_P(ManagerTest, ChangedBootIdClearsSameHostLocks) {
+  ManagerOptions before = Options(1000);
+  before.is_pid_alive = nullptr;
+  before.pid.reset();
+  auto old_boot = Make(std::move(before));
+  ASSERT_TRUE(Acquire(*old_boot, "604").acquired);
+
+  // This process is alive, so PID liveness alone would call it fresh.
+  ManagerOptions after = Options(2000);
+  after.is_pid_alive = nullptr;
+  after.boot_id = "boot-after-reboot";
+  auto new_boot = Make(std::move(after));
+  AcquireOutcome outcome = Acquire(*new_boot, "604");
+  EXPECT_TRUE(outcome.acquired);
+  EXPECT_EQ(outcome.stale_reason, StaleReason::kHostRebooted);
+}
+
 TEST_P(ManagerTest, LockPathNamesTheFile) {
   auto manager = Make();
   EXPECT_EQ(*manager->LockPath("checkout"), LockFile("checkout"));
