@@ -31,8 +31,16 @@ class AcquireCommand : public Command {
                      "Record process N (for example the calling script's "
                      "$$) as the holder instead of this short-lived one")
         ->check(CLI::PositiveNumber);
+    CLI::Option* wait =
+        app_->add_option("--wait", wait_seconds_,
+                         "While the key is held, wait up to SECONDS for it to "
+                         "become free (woken when the lock is released or its "
+                         "holder exits); fractions are allowed")
+            ->type_name("SECONDS")
+            ->check(CLI::NonNegativeNumber);
     CLI::Option* force =
         app_->add_flag("--force", force_, "Take the lock whatever holds it");
+    force->excludes(wait);
     app_->add_flag("--signal-other", signal_other_,
                    "With --force: send SIGTERM to the previous holder when it "
                    "is alive on this host and provably the process that took "
@@ -58,6 +66,11 @@ class AcquireCommand : public Command {
     if (force_) {
       Check(sequantlock_manager_force_acquire(
           manager.get(), key_.c_str(), command_.c_str(), flags, &raw_result));
+    } else if (wait_seconds_ > 0) {
+      const auto timeout_ms = static_cast<int64_t>(wait_seconds_ * 1000.0);
+      Check(sequantlock_manager_acquire_wait(manager.get(), key_.c_str(),
+                                             command_.c_str(), flags,
+                                             timeout_ms, &raw_result));
     } else {
       Check(sequantlock_manager_acquire(manager.get(), key_.c_str(),
                                         command_.c_str(), flags, &raw_result));
@@ -65,6 +78,11 @@ class AcquireCommand : public Command {
     AcquireResultPtr result(raw_result);
 
     if (!sequantlock_acquire_result_acquired(result.get())) {
+      if (wait_seconds_ > 0 && !json_) {
+        PrintWarning("still held after waiting " +
+                     FormatSeconds(
+                         sequantlock_acquire_result_waited_ms(result.get())));
+      }
       ReportHeld(result.get());
       return ExitCode::kHeld;
     }
@@ -82,6 +100,9 @@ class AcquireCommand : public Command {
       output["holder"] = HolderJson(holder);
       output["corrupt"] = sequantlock_acquire_result_corrupt(result) != 0;
       output["lockPath"] = sequantlock_acquire_result_lock_path(result);
+      if (wait_seconds_ > 0) {
+        output["waitedMs"] = sequantlock_acquire_result_waited_ms(result);
+      }
       PrintJson(output);
       return;
     }
@@ -112,6 +133,9 @@ class AcquireCommand : public Command {
       output["acquired"] = true;
       output["lockPath"] = sequantlock_acquire_result_lock_path(result);
       output["token"] = sequantlock_acquire_result_token(result);
+      if (wait_seconds_ > 0) {
+        output["waitedMs"] = sequantlock_acquire_result_waited_ms(result);
+      }
       output["forced"] = sequantlock_acquire_result_forced(result) != 0;
       output["previousHolder"] = HolderJson(previous);
       output["stale"] = stale_reason != SEQUANTLOCK_STALE_NONE;
@@ -126,7 +150,11 @@ class AcquireCommand : public Command {
                Colour::kGreen);
       return;
     }
-    PrintOut("✓ Acquired lock for " + KeyLabel(key_), Colour::kGreen);
+    const int64_t waited_ms = sequantlock_acquire_result_waited_ms(result);
+    PrintOut("✓ Acquired lock for " + KeyLabel(key_) +
+                 (waited_ms > 0 ? " after waiting " + FormatSeconds(waited_ms)
+                                : std::string()),
+             Colour::kGreen);
     WarnIfStaleReplaced(key_, result);
   }
 
@@ -136,6 +164,7 @@ class AcquireCommand : public Command {
   int64_t pid_ = 0;
   bool force_ = false;
   bool signal_other_ = false;
+  double wait_seconds_ = 0;
 };
 
 }  // namespace

@@ -36,12 +36,6 @@ std::string JoinWords(const std::vector<std::string>& words) {
   return text;
 }
 
-std::string FormatSeconds(int64_t ms) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2fs", static_cast<double>(ms) / 1000.0);
-  return text;
-}
-
 class RunCommand : public Command {
  public:
   explicit RunCommand(CLI::App& parent)

@@ -92,4 +92,10 @@ std::string OneLine(std::string_view text) {
   return result;
 }
 
+std::string FormatSeconds(int64_t ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2fs", static_cast<double>(ms) / 1000.0);
+  return text;
+}
+
 }  // namespace sequantlock_cli

@@ -4,6 +4,7 @@
 #define SEQUANTLOCK_CLI_OUTPUT_H_
 
 #include <cstdio>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,9 @@ void PrintError(std::string_view message);
 
 // Writes "sequantlock: warning: <message>" to stderr.
 void PrintWarning(std::string_view message);
+
+// Formats a duration in milliseconds as seconds: "1.25s".
+std::string FormatSeconds(int64_t ms);
 
 // Writes `value` to stdout on one line, or indented by 2 spaces when
 // `pretty`. Invalid UTF-8 in strings is replaced, never fatal.

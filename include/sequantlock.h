@@ -522,6 +522,10 @@ SEQUANTLOCK_API const sequantlock_holder *sequantlock_acquire_result_previous(
  * nothing was removed or a fresh lock was forced away. */
 SEQUANTLOCK_API int sequantlock_acquire_result_stale_reason(
     const sequantlock_acquire_result *r);
+/** How long sequantlock_manager_acquire_wait() waited, in milliseconds; 0
+ * for the other acquire functions. */
+SEQUANTLOCK_API int64_t sequantlock_acquire_result_waited_ms(
+    const sequantlock_acquire_result *r);
 /** 1 when the result came from a force acquire. */
 SEQUANTLOCK_API int sequantlock_acquire_result_forced(
     const sequantlock_acquire_result *r);
@@ -634,6 +638,22 @@ enum {
 SEQUANTLOCK_API int sequantlock_manager_acquire(
     sequantlock_manager *manager, const char *key, const char *command,
     unsigned flags, sequantlock_acquire_result **out);
+
+/** Takes the lock for `key` like sequantlock_manager_acquire(), waiting up
+ * to `timeout_ms` milliseconds (forever when negative, not at all when 0)
+ * while it is held. The wait is woken by events, not by polling: the lock
+ * file's removal (inotify) and, for a holder on this host, the holder's
+ * exit (pidfd). It re-checks every second so that a lock that expires by
+ * age is noticed, and polls every 50 ms on network filesystems, whose
+ * remote changes raise no local events. When the time runs out the result
+ * is a refusal carrying the holder, as from acquire; a timeout is not an
+ * error. sequantlock_acquire_result_waited_ms() reports the time waited.
+ * The calling thread blocks: bindings call this off their main thread.
+ *
+ * Errors: as for acquire. */
+SEQUANTLOCK_API int sequantlock_manager_acquire_wait(
+    sequantlock_manager *manager, const char *key, const char *command,
+    unsigned flags, int64_t timeout_ms, sequantlock_acquire_result **out);
 
 /** Takes the lock for `key` whatever holds it, and reports the previous
  * holder. Never signals anyone.

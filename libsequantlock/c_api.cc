@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -153,6 +154,7 @@ void FillLockInfo(sequantlock_lock_info* target, sequantlock::LockInfo info) {
 
 int AcquireImpl(sequantlock_manager* manager, const char* key,
                        const char* command, unsigned flags, bool force,
+                       std::optional<int64_t> timeout_ms,
                        sequantlock_acquire_result** out) {
   if (out != nullptr) *out = nullptr;
   return Guard([&] {
@@ -170,7 +172,9 @@ int AcquireImpl(sequantlock_manager* manager, const char* key,
     const std::string label = command != nullptr ? command : "unknown";
     StatusOr<sequantlock::AcquireOutcome> outcome =
         force ? manager->manager->ForceAcquire(key, label, skip)
-              : manager->manager->Acquire(key, label, skip);
+        : timeout_ms
+            ? manager->manager->AcquireWait(key, label, skip, *timeout_ms)
+            : manager->manager->Acquire(key, label, skip);
     if (!outcome.ok()) return outcome.status();
     auto result = std::make_unique<sequantlock_acquire_result>();
     result->outcome = std::move(*outcome);
@@ -618,6 +622,10 @@ int sequantlock_acquire_result_stale_reason(
     const sequantlock_acquire_result* r) {
   return r != nullptr ? static_cast<int>(r->outcome.stale_reason) : 0;
 }
+int64_t sequantlock_acquire_result_waited_ms(
+    const sequantlock_acquire_result* r) {
+  return r != nullptr ? r->outcome.waited_ms : 0;
+}
 int sequantlock_acquire_result_forced(const sequantlock_acquire_result* r) {
   return r != nullptr && r->outcome.forced ? 1 : 0;
 }
@@ -715,14 +723,21 @@ int sequantlock_manager_lock_path(const sequantlock_manager* manager,
 int sequantlock_manager_acquire(sequantlock_manager* manager, const char* key,
                                 const char* command, unsigned flags,
                                 sequantlock_acquire_result** out) {
-  return AcquireImpl(manager, key, command, flags, false, out);
+  return AcquireImpl(manager, key, command, flags, false, std::nullopt, out);
+}
+
+int sequantlock_manager_acquire_wait(sequantlock_manager* manager,
+                                     const char* key, const char* command,
+                                     unsigned flags, int64_t timeout_ms,
+                                     sequantlock_acquire_result** out) {
+  return AcquireImpl(manager, key, command, flags, false, timeout_ms, out);
 }
 
 int sequantlock_manager_force_acquire(sequantlock_manager* manager,
                                       const char* key, const char* command,
                                       unsigned flags,
                                       sequantlock_acquire_result** out) {
-  return AcquireImpl(manager, key, command, flags, true, out);
+  return AcquireImpl(manager, key, command, flags, true, std::nullopt, out);
 }
 
 int sequantlock_manager_signal_other(sequantlock_manager* manager,

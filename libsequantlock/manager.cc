@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 
 #include "key.h"
@@ -11,6 +12,7 @@
 #include "log.h"
 #include "process_identity.h"
 #include "time_format.h"
+#include "waiter.h"
 
 namespace sequantlock {
 namespace {
@@ -220,6 +222,43 @@ StatusOr<AcquireOutcome> Manager::Acquire(const std::string& key,
                                           const std::string& command,
                                           bool skip_pid_check) {
   return AcquireLoop(key, command, skip_pid_check, /*force=*/false);
+}
+
+StatusOr<AcquireOutcome> Manager::AcquireWait(const std::string& key,
+                                              const std::string& command,
+                                              bool skip_pid_check,
+                                              int64_t timeout_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto elapsed_ms = [&start] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                 start)
+        .count();
+  };
+  for (;;) {
+    // The watch starts before the attempt, so a release in between wakes
+    // the wait below at once.
+    std::unique_ptr<LockWaiter> waiter;
+    if (timeout_ms != 0 && !noop_) {
+      waiter = std::make_unique<LockWaiter>(locks_dir_, key + ".lock");
+    }
+    StatusOr<AcquireOutcome> outcome = Acquire(key, command, skip_pid_check);
+    if (!outcome.ok()) return outcome;
+    outcome->waited_ms = elapsed_ms();
+    if (outcome->acquired || waiter == nullptr) return outcome;
+    const int64_t remaining =
+        timeout_ms < 0 ? kRecheckIntervalMs : timeout_ms - elapsed_ms();
+    if (remaining <= 0) return outcome;
+
+    // A holder on this kernel whose PID is its own can be watched directly.
+    std::optional<int64_t> holder_pid;
+    if (outcome->holder && !outcome->holder->skip_pid_check &&
+        !options_.is_pid_alive &&
+        RelationTo(*outcome->holder, observer()) == Relation::kSameKernel) {
+      holder_pid = outcome->holder->pid;
+    }
+    waiter->Wait(holder_pid, remaining);
+  }
 }
 
 StatusOr<AcquireOutcome> Manager::ForceAcquire(const std::string& key,

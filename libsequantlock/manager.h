@@ -56,6 +56,7 @@ struct AcquireOutcome {
   std::optional<Record> previous;
   StaleReason stale_reason = StaleReason::kNone;
   bool forced = false;
+  int64_t waited_ms = 0;
 };
 
 struct LockInfo {
@@ -121,6 +122,14 @@ class Manager {
   StatusOr<AcquireOutcome> Acquire(const std::string& key,
                                    const std::string& command,
                                    bool skip_pid_check);
+  // Acquires, waiting up to `timeout_ms` (forever when negative) for a
+  // held key to become free. Woken by the lock file's removal and by a
+  // same-host holder's exit; `waited_ms` in the outcome says how long it
+  // waited. A timeout is a refusal, not an error.
+  StatusOr<AcquireOutcome> AcquireWait(const std::string& key,
+                                       const std::string& command,
+                                       bool skip_pid_check,
+                                       int64_t timeout_ms);
   StatusOr<AcquireOutcome> ForceAcquire(const std::string& key,
                                         const std::string& command,
                                         bool skip_pid_check);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "process_identity.h"
 #include "test_util.h"
@@ -592,6 +593,90 @@ TEST_P(ManagerTest, LockPathNamesTheFile) {
   auto manager = Make();
   EXPECT_EQ(*manager->LockPath("checkout"), LockFile("checkout"));
   EXPECT_FALSE(manager->LockPath("bad/key").ok());
+}
+
+}  // namespace
+}  // namespace sequantlock
+
+namespace sequantlock {
+namespace {
+
+class WaitTest : public ::testing::Test {
+ protected:
+  // A manager with the real clock, process probe and identity.
+  std::unique_ptr<Manager> Make() {
+    ManagerOptions options;
+    options.locks_dir = temp_.Sub("locks");
+    options.orchestrator_mode = false;
+    StatusOr<std::unique_ptr<Manager>> manager = Manager::Create(options);
+    EXPECT_TRUE(manager.ok());
+    return std::move(*manager);
+  }
+
+  sequantlock_test::TempDir temp_;
+};
+
+TEST_F(WaitTest, TimeoutIsARefusalWithHolder) {
+  auto holder = Make();
+  auto waiter = Make();
+  ASSERT_TRUE(holder->Acquire("604", "holder", false)->acquired);
+  StatusOr<AcquireOutcome> outcome =
+      waiter->AcquireWait("604", "waiter", false, 50);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->acquired);
+  ASSERT_TRUE(outcome->holder.has_value());
+  EXPECT_EQ(outcome->holder->command, "holder");
+}
+
+TEST_F(WaitTest, FreeKeyIsTakenWithoutWaiting) {
+  auto manager = Make();
+  StatusOr<AcquireOutcome> outcome =
+      manager->AcquireWait("604", "waiter", false, -1);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_TRUE(outcome->acquired);
+}
+
+TEST_F(WaitTest, ReleaseWakesWaiter) {
+  auto holder = Make();
+  auto waiter = Make();
+  ASSERT_TRUE(holder->Acquire("604", "holder", false)->acquired);
+  std::thread releaser([&] {
+    usleep(100 * 1000);
+    holder->Release("604");
+  });
+  StatusOr<AcquireOutcome> outcome =
+      waiter->AcquireWait("604", "waiter", false, -1);
+  releaser.join();
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_TRUE(outcome->acquired);
+  EXPECT_FALSE(outcome->replaced);
+}
+
+TEST_F(WaitTest, HolderExitWakesWaiter) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    auto holder = Make();
+    const bool acquired = holder->Acquire("604", "holder", false)->acquired;
+    (void)!write(ready[1], acquired ? "1" : "0", 1);
+    usleep(100 * 1000);
+    _exit(0);  // Leaves its lock behind, as a crash would.
+  }
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  ASSERT_EQ(byte, '1');
+  std::thread reaper([child] { waitpid(child, nullptr, 0); });
+  auto waiter = Make();
+  StatusOr<AcquireOutcome> outcome =
+      waiter->AcquireWait("604", "waiter", false, -1);
+  reaper.join();
+  close(ready[0]);
+  close(ready[1]);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_TRUE(outcome->acquired);
+  EXPECT_TRUE(outcome->replaced);
+  EXPECT_EQ(outcome->stale_reason, StaleReason::kPidDead);
 }
 
 }  // namespace

@@ -1,0 +1,64 @@
+// `acquire --wait`: waiting out a holder instead of failing at once.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "cli_harness.h"
+
+namespace sequantlock_test {
+namespace {
+
+using json = nlohmann::json;
+
+class CliWaitTest : public CliTest {};
+
+TEST_F(CliWaitTest, WaiterTakesLockWhenHolderFinishes) {
+  const Background run = Start({"run", "604", "--", "sleep", "0.5"});
+  ASSERT_TRUE(WaitUntil([&] { return LockExists("604"); }, std::chrono::seconds(5)));
+  const CliResult result =
+      Cli({"acquire", "604", "--wait", "30", "--skip-pid-check", "--json"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const json output = json::parse(result.out);
+  EXPECT_TRUE(output.at("acquired").get<bool>());
+  EXPECT_TRUE(output.contains("waitedMs"));
+  Wait(run);
+}
+
+TEST_F(CliWaitTest, WaiterTakesLockWhenHolderIsKilled) {
+  const Background run = Start({"run", "604", "--", "sleep", "30"});
+  ASSERT_TRUE(WaitUntil([&] { return LockExists("604"); }, std::chrono::seconds(5)));
+  const Background waiter =
+      Start({"acquire", "604", "--wait", "30", "--skip-pid-check"});
+  kill(run.pid, SIGKILL);
+  Wait(run);
+  const int status = Wait(waiter);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(ReadRecord("604").at("skipPidCheck").get<bool>());
+}
+
+TEST_F(CliWaitTest, TimeoutExitsOneWithHolder) {
+  const Background run = Start({"run", "604", "--", "sleep", "30"});
+  ASSERT_TRUE(WaitUntil([&] { return LockExists("604"); }, std::chrono::seconds(5)));
+  const CliResult result = Cli({"acquire", "604", "--wait", "0.2", "--json"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const json output = json::parse(result.out);
+  EXPECT_FALSE(output.at("acquired").get<bool>());
+  EXPECT_EQ(output.at("holder").at("pid").get<int64_t>(), run.pid);
+  kill(run.pid, SIGTERM);
+  Wait(run);
+}
+
+TEST_F(CliWaitTest, WaitWithForceIsInvalid) {
+  const CliResult result = Cli({"acquire", "604", "--wait", "1", "--force"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_FALSE(LockExists("604"));
+}
+
+TEST_F(CliWaitTest, NegativeWaitIsInvalid) {
+  const CliResult result = Cli({"acquire", "604", "--wait", "-1"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_FALSE(LockExists("604"));
+}
+
+}  // namespace
+}  // namespace sequantlock_test
