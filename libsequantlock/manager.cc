@@ -174,7 +174,9 @@ StatusOr<Record> Manager::NewRecord(const std::string& command,
   record.token = NewToken();
   // A pid given with a custom probe is usually made up, so its start time
   // would belong to some unrelated process.
-  if (!(options_.pid && options_.is_pid_alive)) {
+  if (!options_.pid) {
+    record.process_start_time = OwnProcessStartTime();
+  } else if (!options_.is_pid_alive) {
     record.process_start_time = ReadProcessStartTime(record.pid);
   }
   record.boot_id = me.boot_id;

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <string_view>
 
@@ -206,28 +207,86 @@ int64_t CurrentPid() {
 
 int64_t ParentPid() { return static_cast<int64_t>(getppid()); }
 
-std::string NewToken() {
-  unsigned char bytes[16];
+namespace {
+
+// SplitMix64's output function: a bijection on 64-bit values, so distinct
+// counters give distinct outputs.
+uint64_t Mix(uint64_t value) {
+  value += 0x9e3779b97f4a7c15ULL;
+  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  value = (value ^ (value >> 27)) * 0x94d049bb133111ebULL;
+  return value ^ (value >> 31);
+}
+
+void FillRandom(unsigned char* bytes, size_t size) {
   size_t filled = 0;
 #if defined(__linux__)
-  while (filled < sizeof bytes) {
-    const ssize_t n = getrandom(bytes + filled, sizeof bytes - filled, 0);
+  while (filled < size) {
+    const ssize_t n = getrandom(bytes + filled, size - filled, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     filled += static_cast<size_t>(n);
   }
 #endif
-  if (filled < sizeof bytes) {
+  if (filled < size) {
     std::random_device device;
-    for (unsigned char& b : bytes) b = static_cast<unsigned char>(device());
+    for (size_t i = filled; i < size; ++i) {
+      bytes[i] = static_cast<unsigned char>(device());
+    }
+  }
+}
+
+struct TokenSource {
+  std::mutex mutex;
+  int64_t seeded_for = 0;  // The pid the seed was drawn for.
+  uint64_t seed[2] = {0, 0};
+  uint64_t counter = 0;
+};
+
+}  // namespace
+
+std::string NewToken() {
+  // One draw from the kernel per process, then a counter mixed with it:
+  // unique within the process, unpredictable across processes, and no
+  // system call per lock.
+  static TokenSource source;
+  uint64_t words[2];
+  {
+    std::lock_guard<std::mutex> lock(source.mutex);
+    const int64_t pid = CurrentPid();
+    if (source.seeded_for != pid) {
+      unsigned char bytes[16];
+      FillRandom(bytes, sizeof bytes);
+      std::memcpy(source.seed, bytes, sizeof bytes);
+      source.seeded_for = pid;
+      source.counter = 0;
+    }
+    ++source.counter;
+    words[0] = Mix(source.seed[0] ^ source.counter);
+    words[1] = Mix(source.seed[1] + source.counter);
   }
   static const char kHex[] = "0123456789abcdef";
   std::string token;
-  for (unsigned char b : bytes) {
-    token += kHex[b >> 4];
-    token += kHex[b & 15];
+  token.reserve(32);
+  for (uint64_t word : words) {
+    for (int shift = 60; shift >= 0; shift -= 4) {
+      token += kHex[(word >> shift) & 15];
+    }
   }
   return token;
+}
+
+int64_t OwnProcessStartTime() {
+  static std::atomic<int64_t> cached_for{0};
+  static std::atomic<int64_t> cached{-1};
+  const int64_t pid = CurrentPid();
+  if (cached_for.load(std::memory_order_acquire) == pid) {
+    return cached.load(std::memory_order_relaxed);
+  }
+  const int64_t start = ReadProcessStartTime(pid);
+  cached.store(start, std::memory_order_relaxed);
+  cached_for.store(pid, std::memory_order_release);
+  return start;
 }
 
 SignalOutcome SignalVerifiedProcess(

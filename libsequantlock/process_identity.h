@@ -59,8 +59,12 @@ int64_t CurrentPid();
 // The parent of this process.
 int64_t ParentPid();
 
-// 32 random hexadecimal digits from the kernel's random source.
+// A fresh owner token: 32 hexadecimal digits, never repeated within a
+// process, drawn from a per-process seed from the kernel's random source.
 std::string NewToken();
+
+// ReadProcessStartTime() of this process, read once per process.
+int64_t OwnProcessStartTime();
 
 enum class SignalOutcome {
   kSent,
