@@ -616,6 +616,31 @@ class WaitTest : public ::testing::Test {
   sequantlock_test::TempDir temp_;
 };
 
+TEST_F(WaitTest, ProvenLiveHolderOutlivesTheCeiling) {
+  auto holder = Make();
+  ASSERT_TRUE(holder->Acquire("604", "long job", false)->acquired);
+
+  // A reader thirty days later still finds this very process, with the
+  // same boot and start time, so the ceiling does not apply.
+  ManagerOptions later;
+  later.locks_dir = temp_.Sub("locks");
+  later.orchestrator_mode = false;
+  later.now = [](int64_t* now) {
+    *now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count() +
+           30LL * 24 * 3600 * 1000;
+    return Status();
+  };
+  auto reader = Manager::Create(later);
+  ASSERT_TRUE(reader.ok());
+  StatusOr<std::optional<LockInfo>> info = (*reader)->Check("604");
+  ASSERT_TRUE(info.ok() && info->has_value());
+  EXPECT_FALSE((*info)->decision.stale);
+  EXPECT_TRUE((*info)->decision.proven_alive);
+  EXPECT_FALSE((*reader)->Acquire("604", "thief", false)->acquired);
+}
+
 TEST_F(WaitTest, TimeoutIsARefusalWithHolder) {
   auto holder = Make();
   auto waiter = Make();
