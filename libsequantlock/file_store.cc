@@ -15,6 +15,7 @@
 #include <system_error>
 #include <thread>
 
+#include "fault_injection.h"
 #include "key.h"
 #include "process_identity.h"
 
@@ -102,7 +103,9 @@ Status WriteAll(int fd, const std::string& content, const std::string& path) {
   size_t written = 0;
   while (written < content.size()) {
     const ssize_t n =
-        write(fd, content.data() + written, content.size() - written);
+        SEQUANTLOCK_FAULT(kWrite)
+            ? -1
+            : write(fd, content.data() + written, content.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::Io("cannot write lock file", path, errno);
     if (n == 0) return Status::Io("cannot write lock file", path, EIO);
@@ -117,7 +120,9 @@ Status TakeGuard(int fd, const std::string& path) {
   const auto deadline = std::chrono::steady_clock::now() + kGuardTimeout;
   auto pause = std::chrono::microseconds(50);
   for (;;) {
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0) return Status();
+    const int rc =
+        SEQUANTLOCK_FAULT(kFlock) ? -1 : flock(fd, LOCK_EX | LOCK_NB);
+    if (rc == 0) return Status();
     if (errno == EINTR) continue;
     if (errno != EWOULDBLOCK) {
       return Status::Io("cannot lock lock file", path, errno);
@@ -150,8 +155,11 @@ StoredLock ReadOpenFile(int fd, const struct stat& st, const std::string& key,
   std::string content(static_cast<size_t>(st.st_size) + 1, '\0');
   size_t filled = 0;
   while (filled < content.size()) {
-    const ssize_t n = pread(fd, &content[filled], content.size() - filled,
-                            static_cast<off_t>(filled));
+    const ssize_t n =
+        SEQUANTLOCK_FAULT(kPread)
+            ? -1
+            : pread(fd, &content[filled], content.size() - filled,
+                    static_cast<off_t>(filled));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       *status = Status::Io("cannot read lock file", path, errno);
@@ -208,7 +216,7 @@ int RenameNoReplace(const char* from, const char* to) {
 StatusOr<std::unique_ptr<LockHandle>> MakeHandle(ScopedFd* fd,
                                                  const std::string& path) {
   struct stat st;
-  if (fstat(fd->get(), &st) != 0) {
+  if (SEQUANTLOCK_FAULT(kHandleFstat) || fstat(fd->get(), &st) != 0) {
     return Status::Io("cannot inspect lock file", path, errno);
   }
   return std::unique_ptr<LockHandle>(
@@ -235,6 +243,9 @@ bool FileStore::IsTemporaryName(const std::string& name) {
 }
 
 Status FileStore::EnsureDirectory() {
+  if (SEQUANTLOCK_FAULT(kMkdir)) {
+    return Status::Io("cannot create lock directory", dir_, errno);
+  }
   std::error_code error;
   std::filesystem::create_directories(dir_, error);
   if (error) {
@@ -260,11 +271,15 @@ StatusOr<PublishOutcome> FileStore::PublishWithTmpfile(
     const std::string& path, const std::string& content, bool want_handle,
     bool* unsupported) {
 #if defined(O_TMPFILE)
-  int raw_fd = open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  int raw_fd = SEQUANTLOCK_FAULT(kTmpfileOpen)
+                   ? -1
+                   : open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   if (raw_fd < 0 && errno == ENOENT) {
     Status status = EnsureDirectory();
     if (!status.ok()) return status;
-    raw_fd = open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    raw_fd = SEQUANTLOCK_FAULT(kTmpfileOpen)
+                 ? -1
+                 : open(dir_.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
   }
   if (raw_fd < 0) {
     if (errno == EISDIR || errno == EOPNOTSUPP || errno == EINVAL) {
@@ -282,10 +297,14 @@ StatusOr<PublishOutcome> FileStore::PublishWithTmpfile(
   // CAP_DAC_READ_SEARCH but works where /proc is not mounted.
   char proc_path[64];
   std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", fd.get());
-  int rc = linkat(AT_FDCWD, proc_path, AT_FDCWD, path.c_str(),
-                  AT_SYMLINK_FOLLOW);
+  int rc = SEQUANTLOCK_FAULT(kLinkat)
+               ? -1
+               : linkat(AT_FDCWD, proc_path, AT_FDCWD, path.c_str(),
+                        AT_SYMLINK_FOLLOW);
   if (rc != 0 && errno == ENOENT) {
-    rc = linkat(fd.get(), "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH);
+    rc = SEQUANTLOCK_FAULT(kLinkat)
+             ? -1
+             : linkat(fd.get(), "", AT_FDCWD, path.c_str(), AT_EMPTY_PATH);
     if (rc != 0 && errno == ENOENT) {
       // No /proc and no privilege, or the directory just vanished: the
       // named-file path handles both.
@@ -322,11 +341,15 @@ StatusOr<PublishOutcome> FileStore::PublishWithNamedFile(
     const std::string& path, const std::string& content, bool want_handle) {
   const std::string temporary = TemporaryPath(dir_);
   const int kCreateFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-  int raw_fd = open(temporary.c_str(), kCreateFlags, 0644);
+  int raw_fd = SEQUANTLOCK_FAULT(kNamedOpen)
+                   ? -1
+                   : open(temporary.c_str(), kCreateFlags, 0644);
   if (raw_fd < 0 && errno == ENOENT) {
     Status status = EnsureDirectory();
     if (!status.ok()) return status;
-    raw_fd = open(temporary.c_str(), kCreateFlags, 0644);
+    raw_fd = SEQUANTLOCK_FAULT(kNamedOpen)
+                 ? -1
+                 : open(temporary.c_str(), kCreateFlags, 0644);
   }
   if (raw_fd < 0) {
     return Status::Io("cannot create temporary lock file", temporary, errno);
@@ -334,18 +357,22 @@ StatusOr<PublishOutcome> FileStore::PublishWithNamedFile(
   ScopedFd fd(raw_fd);
   Status status = WriteAll(fd.get(), content, temporary);
   if (!status.ok()) {
-    unlink(temporary.c_str());
+    if (!SEQUANTLOCK_FAULT(kNamedUnlink)) unlink(temporary.c_str());
     return status;
   }
 
   PublishOutcome outcome;
   bool renamed = false;
-  int rc = link(temporary.c_str(), path.c_str());
+  int rc = SEQUANTLOCK_FAULT(kNamedLink)
+               ? -1
+               : link(temporary.c_str(), path.c_str());
   if (rc != 0 && IsLinkUnsupportedErrno(errno)) {
-    rc = RenameNoReplace(temporary.c_str(), path.c_str());
+    rc = SEQUANTLOCK_FAULT(kNamedRename)
+             ? -1
+             : RenameNoReplace(temporary.c_str(), path.c_str());
     renamed = rc == 0;
     if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
-      unlink(temporary.c_str());
+      if (!SEQUANTLOCK_FAULT(kNamedUnlink)) unlink(temporary.c_str());
       return Status::Error(ErrorCode::kUnsupported,
                            "cannot publish lock file '" + path +
                                "' atomically: the filesystem supports neither "
@@ -353,7 +380,9 @@ StatusOr<PublishOutcome> FileStore::PublishWithNamedFile(
     }
   }
   const int link_errno = errno;
-  if (!renamed) unlink(temporary.c_str());
+  if (!renamed && !SEQUANTLOCK_FAULT(kNamedUnlink)) {
+    unlink(temporary.c_str());
+  }
   if (rc != 0) {
     if (link_errno == EEXIST) return outcome;
     return Status::Io("cannot create lock file", path, link_errno);
@@ -372,13 +401,14 @@ StatusOr<StoredLock> FileStore::Read(const std::string& key) {
   missing.key = key;
   missing.path = path;
 
-  ScopedFd fd(open(path.c_str(), kReadFlags));
+  ScopedFd fd(SEQUANTLOCK_FAULT(kOpenForRead) ? -1
+                                              : open(path.c_str(), kReadFlags));
   if (fd.get() < 0) {
     const int err = errno;
     if (err == ENOENT) return missing;
     if (IsUnopenableErrno(err)) {
       struct stat st;
-      if (lstat(path.c_str(), &st) != 0) {
+      if (SEQUANTLOCK_FAULT(kReadLstat) || lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return missing;
         return Status::Io("cannot inspect lock file", path, errno);
       }
@@ -387,7 +417,7 @@ StatusOr<StoredLock> FileStore::Read(const std::string& key) {
     return Status::Io("cannot read lock file", path, err);
   }
   struct stat st;
-  if (fstat(fd.get(), &st) != 0) {
+  if (SEQUANTLOCK_FAULT(kReadFstat) || fstat(fd.get(), &st) != 0) {
     return Status::Io("cannot inspect lock file", path, errno);
   }
   Status status;
@@ -400,7 +430,9 @@ StatusOr<RemovalOutcome> FileStore::RemoveIf(const std::string& key,
                                              const RemovalDecision& decide) {
   const std::string path = PathFor(key);
   for (int attempt = 0; attempt < kMaxRemovalAttempts; ++attempt) {
-    ScopedFd fd(open(path.c_str(), kReadFlags));
+    ScopedFd fd(SEQUANTLOCK_FAULT(kOpenForRead)
+                    ? -1
+                    : open(path.c_str(), kReadFlags));
     if (fd.get() < 0) {
       const int err = errno;
       if (err == ENOENT) return RemovalOutcome();
@@ -420,10 +452,10 @@ StatusOr<RemovalOutcome> FileStore::RemoveIf(const std::string& key,
     // seen to refer to it, it keeps referring to it until we unlink it.
     struct stat opened;
     struct stat current;
-    if (fstat(fd.get(), &opened) != 0) {
+    if (SEQUANTLOCK_FAULT(kGuardFstat) || fstat(fd.get(), &opened) != 0) {
       return Status::Io("cannot inspect lock file", path, errno);
     }
-    if (lstat(path.c_str(), &current) != 0) {
+    if (SEQUANTLOCK_FAULT(kGuardLstat) || lstat(path.c_str(), &current) != 0) {
       if (errno == ENOENT) return RemovalOutcome();
       return Status::Io("cannot inspect lock file", path, errno);
     }
@@ -439,7 +471,8 @@ StatusOr<RemovalOutcome> FileStore::RemoveIf(const std::string& key,
       return outcome;
     }
     const int flags = S_ISDIR(opened.st_mode) ? AT_REMOVEDIR : 0;
-    if (unlinkat(AT_FDCWD, path.c_str(), flags) != 0) {
+    if (SEQUANTLOCK_FAULT(kUnlinkat) ||
+        unlinkat(AT_FDCWD, path.c_str(), flags) != 0) {
       return Status::Io("cannot remove lock file", path, errno);
     }
     outcome.kind = RemovalOutcome::Kind::kRemoved;
@@ -453,7 +486,9 @@ StatusOr<RemovalOutcome> FileStore::RemoveIf(const std::string& key,
 StatusOr<RemovalOutcome> FileStore::RemoveUnopenable(
     const std::string& key, const RemovalDecision& decide, bool* retry) {
   const std::string path = PathFor(key);
-  ScopedFd dir_fd(open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ScopedFd dir_fd(SEQUANTLOCK_FAULT(kDirectoryOpen)
+                      ? -1
+                      : open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.get() < 0) {
     return Status::Io("cannot open lock directory", dir_, errno);
   }
@@ -461,7 +496,7 @@ StatusOr<RemovalOutcome> FileStore::RemoveUnopenable(
   if (!status.ok()) return status;
 
   struct stat st;
-  if (lstat(path.c_str(), &st) != 0) {
+  if (SEQUANTLOCK_FAULT(kGuardLstat) || lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return RemovalOutcome();
     return Status::Io("cannot inspect lock file", path, errno);
   }
@@ -478,7 +513,8 @@ StatusOr<RemovalOutcome> FileStore::RemoveUnopenable(
     return outcome;
   }
   // unlink() removes the symlink itself; its target is never touched.
-  if (unlinkat(AT_FDCWD, path.c_str(), 0) != 0) {
+  if (SEQUANTLOCK_FAULT(kUnlinkat) ||
+      unlinkat(AT_FDCWD, path.c_str(), 0) != 0) {
     return Status::Io("cannot remove lock file", path, errno);
   }
   outcome.kind = RemovalOutcome::Kind::kRemoved;
@@ -492,12 +528,13 @@ StatusOr<bool> FileStore::RemoveHeld(const std::string& key,
   Status status = TakeGuard(held->fd(), path);
   if (!status.ok()) return status;
   struct stat current;
-  if (lstat(path.c_str(), &current) != 0) {
+  if (SEQUANTLOCK_FAULT(kGuardLstat) || lstat(path.c_str(), &current) != 0) {
     if (errno == ENOENT) return false;
     return Status::Io("cannot inspect lock file", path, errno);
   }
   if (!held->Names(current)) return false;
-  if (unlinkat(AT_FDCWD, path.c_str(), 0) != 0) {
+  if (SEQUANTLOCK_FAULT(kUnlinkat) ||
+      unlinkat(AT_FDCWD, path.c_str(), 0) != 0) {
     return Status::Io("cannot remove lock file", path, errno);
   }
   return true;

@@ -601,7 +601,7 @@ TEST_P(ManagerTest, LockPathNamesTheFile) {
 namespace sequantlock {
 namespace {
 
-class WaitTest : public ::testing::Test {
+class RealProcessTest : public ::testing::Test {
  protected:
   // A manager with the real clock, process probe and identity.
   std::unique_ptr<Manager> Make() {
@@ -616,7 +616,7 @@ class WaitTest : public ::testing::Test {
   sequantlock_test::TempDir temp_;
 };
 
-TEST_F(WaitTest, ProvenLiveHolderOutlivesTheCeiling) {
+TEST_F(RealProcessTest, ProvenLiveHolderOutlivesTheCeiling) {
   auto holder = Make();
   ASSERT_TRUE(holder->Acquire("604", "long job", false)->acquired);
 
@@ -641,7 +641,7 @@ TEST_F(WaitTest, ProvenLiveHolderOutlivesTheCeiling) {
   EXPECT_FALSE((*reader)->Acquire("604", "thief", false)->acquired);
 }
 
-TEST_F(WaitTest, TimeoutIsARefusalWithHolder) {
+TEST_F(RealProcessTest, WaitTimeoutIsARefusalWithHolder) {
   auto holder = Make();
   auto waiter = Make();
   ASSERT_TRUE(holder->Acquire("604", "holder", false)->acquired);
@@ -653,7 +653,7 @@ TEST_F(WaitTest, TimeoutIsARefusalWithHolder) {
   EXPECT_EQ(outcome->holder->command, "holder");
 }
 
-TEST_F(WaitTest, FreeKeyIsTakenWithoutWaiting) {
+TEST_F(RealProcessTest, WaitTakesFreeKeyAtOnce) {
   auto manager = Make();
   StatusOr<AcquireOutcome> outcome =
       manager->AcquireWait("604", "waiter", false, -1);
@@ -661,7 +661,7 @@ TEST_F(WaitTest, FreeKeyIsTakenWithoutWaiting) {
   EXPECT_TRUE(outcome->acquired);
 }
 
-TEST_F(WaitTest, ReleaseWakesWaiter) {
+TEST_F(RealProcessTest, ReleaseWakesWaiter) {
   auto holder = Make();
   auto waiter = Make();
   ASSERT_TRUE(holder->Acquire("604", "holder", false)->acquired);
@@ -677,7 +677,7 @@ TEST_F(WaitTest, ReleaseWakesWaiter) {
   EXPECT_FALSE(outcome->replaced);
 }
 
-TEST_F(WaitTest, HolderExitWakesWaiter) {
+TEST_F(RealProcessTest, HolderExitWakesWaiter) {
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
   const pid_t child = fork();
