@@ -120,7 +120,9 @@ void BM_ListTenThousand(benchmark::State &state) {
   state.SetItemsProcessed(state.iterations() * kListCount);
   sequantlock_manager_free(manager);
 }
-BENCHMARK(BM_ListTenThousand)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ListTenThousand)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // Acquire over a lock whose holder pid is dead on this host. Planting the
 // stale lock and releasing the new one are outside the timed region.
@@ -169,7 +171,9 @@ void BM_InotifyInitWatchClose(benchmark::State &state) {
     close(fd);
   }
 }
-BENCHMARK(BM_InotifyInitWatchClose)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_InotifyInitWatchClose)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 // Adding and removing a watch on an instance kept open.
 void BM_InotifyAddRemoveWatch(benchmark::State &state) {
@@ -182,7 +186,9 @@ void BM_InotifyAddRemoveWatch(benchmark::State &state) {
   }
   close(fd);
 }
-BENCHMARK(BM_InotifyAddRemoveWatch)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_InotifyAddRemoveWatch)
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

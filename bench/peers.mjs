@@ -106,20 +106,20 @@ async function inProcess(listDir, workDir) {
   const properPath = path.join(properDir, "604");
   fs.writeFileSync(properPath, "");
 
-  measure("node/original/acquire-release", 2000, () => {
+  measure("node/original/acquire-release", 500, () => {
     originalAcquire(originalPath);
     originalRelease(originalPath);
   });
   const addon = new LockManager({ locksDir: addonDir });
-  measure("node/addon/acquire-release", 2000, () => {
-    if (!addon.acquire(604, "bench").acquired) throw new Error("held");
+  measure("node/addon/acquire-release", 500, () => {
+    if (!addon.acquire(604, "bench").acquired) throw new Error("key 604 is already held");
     addon.release(604);
   });
-  measure("node/proper-lockfile/lock-unlock-sync", 2000, () => {
+  measure("node/proper-lockfile/lock-unlock-sync", 500, () => {
     lockfile.lockSync(properPath);
     lockfile.unlockSync(properPath);
   });
-  await measureAsync("node/proper-lockfile/lock-unlock-async", 1000,
+  await measureAsync("node/proper-lockfile/lock-unlock-async", 300,
     async () => {
       const release = await lockfile.lock(properPath);
       await release();
@@ -127,19 +127,19 @@ async function inProcess(listDir, workDir) {
 
   const listed = new LockManager({ locksDir: listDir });
   const checkPath = path.join(listDir, "604.lock");
-  measure("node/original/check-held", 5000, () => {
+  measure("node/original/check-held", 2000, () => {
     if (!originalCheck(checkPath)) throw new Error("604 not held");
   });
-  measure("node/addon/check-held", 5000, () => {
+  measure("node/addon/check-held", 2000, () => {
     if (!listed.check(604)) throw new Error("604 not held");
   });
 
   const expected = fs.readdirSync(listDir).length;
   measure("node/original/list-10000", 1, () => {
-    if (listLocks(listDir).length !== expected) throw new Error("short list");
+    if (listLocks(listDir).length !== expected) throw new Error("list returned fewer locks than the directory has");
   });
   measure("node/addon/list-10000", 1, () => {
-    if (listed.list().length !== expected) throw new Error("short list");
+    if (listed.list().length !== expected) throw new Error("list returned fewer locks than the directory has");
   });
 }
 

@@ -17,7 +17,7 @@ import timeit
 import filelock
 
 REPETITIONS = 10
-BATCH = 2000
+BATCH = 500
 LOCK_CLASSES = {"filelock": filelock.FileLock, "softfilelock": filelock.SoftFileLock}
 
 
