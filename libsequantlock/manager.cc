@@ -242,7 +242,8 @@ StatusOr<AcquireOutcome> Manager::AcquireWait(const std::string& key,
     // the wait below at once.
     std::unique_ptr<LockWaiter> waiter;
     if (timeout_ms != 0 && !noop_) {
-      waiter = std::make_unique<LockWaiter>(locks_dir_, key + ".lock");
+      waiter = std::make_unique<LockWaiter>(watch_pool_, locks_dir_,
+                                            key + ".lock");
     }
     StatusOr<AcquireOutcome> outcome = Acquire(key, command, skip_pid_check);
     if (!outcome.ok()) return outcome;

@@ -24,6 +24,7 @@
 #include "record.h"
 #include "staleness.h"
 #include "store.h"
+#include "waiter.h"
 
 namespace sequantlock {
 
@@ -183,6 +184,8 @@ class Manager {
 
   std::once_flag observer_once_;
   Observer observer_;
+
+  WatchPool watch_pool_;
 
   std::mutex mutex_;  // Guards held_ and handle_count_.
   std::map<std::string, HeldLock> held_;

@@ -52,18 +52,55 @@ int OpenPidfd(int64_t pid) {
 #endif
 }
 
+// Reads and drops every queued event.
+void Drain(int fd) {
+  alignas(8) char buffer[4096];
+  while (read(fd, buffer, sizeof buffer) > 0) {
+  }
+}
+
 }  // namespace
 
-LockWaiter::LockWaiter(const std::string& dir, const std::string& file_name)
-    : file_name_(file_name) {
+WatchPool::~WatchPool() {
+  for (int fd : idle_) close(fd);
+}
+
+int WatchPool::Borrow() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      const int fd = idle_.back();
+      idle_.pop_back();
+      return fd;
+    }
+  }
+#if defined(__linux__)
+  return inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+#else
+  return -1;
+#endif
+}
+
+void WatchPool::Return(int fd) {
+  if (fd < 0) return;
+  Drain(fd);
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.push_back(fd);
+}
+
+LockWaiter::LockWaiter(WatchPool& pool, const std::string& dir,
+                       const std::string& file_name)
+    : pool_(pool), file_name_(file_name) {
 #if defined(__linux__)
   if (IsNetworkFilesystem(dir)) return;
-  inotify_fd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  inotify_fd_ = pool_.Borrow();
   if (inotify_fd_ < 0) return;
+  Drain(inotify_fd_);
   const uint32_t mask = IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE |
                         IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
-  if (inotify_add_watch(inotify_fd_, dir.c_str(), mask) < 0) {
-    close(inotify_fd_);
+  watch_ = inotify_add_watch(inotify_fd_, dir.c_str(), mask);
+  if (watch_ < 0) {
+    pool_.Return(inotify_fd_);
     inotify_fd_ = -1;
   }
 #else
@@ -72,7 +109,11 @@ LockWaiter::LockWaiter(const std::string& dir, const std::string& file_name)
 }
 
 LockWaiter::~LockWaiter() {
-  if (inotify_fd_ >= 0) close(inotify_fd_);
+  if (inotify_fd_ < 0) return;
+#if defined(__linux__)
+  inotify_rm_watch(inotify_fd_, watch_);
+#endif
+  pool_.Return(inotify_fd_);
 }
 
 void LockWaiter::Wait(std::optional<int64_t> holder_pid, int64_t max_wait_ms) {

@@ -11,8 +11,10 @@
 #define SEQUANTLOCK_WAITER_H_
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sequantlock {
 
@@ -22,12 +24,34 @@ inline constexpr int64_t kRecheckIntervalMs = 1000;
 // Sleep between re-checks when events are not available.
 inline constexpr int64_t kPollIntervalMs = 50;
 
+// inotify instances kept open for reuse. Closing an instance that has had
+// a watch waits for an RCU grace period in the kernel (milliseconds), so a
+// waiter borrows one and only adds and removes its watch.
+class WatchPool {
+ public:
+  WatchPool() = default;
+  ~WatchPool();
+  WatchPool(const WatchPool&) = delete;
+  WatchPool& operator=(const WatchPool&) = delete;
+
+  // An inotify descriptor with no watches, or -1 when inotify is
+  // unavailable.
+  int Borrow();
+  // Takes back a descriptor whose watches have been removed.
+  void Return(int fd);
+
+ private:
+  std::mutex mutex_;
+  std::vector<int> idle_;
+};
+
 class LockWaiter {
  public:
   // Starts watching `dir` for changes to `file_name`. Must be made before
   // the acquire attempt whose refusal it waits out, so a removal between
   // the attempt and the wait is not missed.
-  LockWaiter(const std::string& dir, const std::string& file_name);
+  LockWaiter(WatchPool& pool, const std::string& dir,
+             const std::string& file_name);
   ~LockWaiter();
 
   LockWaiter(const LockWaiter&) = delete;
@@ -41,8 +65,10 @@ class LockWaiter {
   bool has_events() const { return inotify_fd_ >= 0; }
 
  private:
+  WatchPool& pool_;
   std::string file_name_;
   int inotify_fd_ = -1;
+  int watch_ = -1;
 };
 
 }  // namespace sequantlock
