@@ -93,6 +93,7 @@ py::dict AcquireResultToDict(const sequantlock_acquire_result* result) {
   d["stale_reason"] =
       StaleReasonName(sequantlock_acquire_result_stale_reason(result));
   d["forced"] = sequantlock_acquire_result_forced(result) != 0;
+  d["waited_ms"] = sequantlock_acquire_result_waited_ms(result);
   return d;
 }
 

@@ -5,6 +5,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -17,6 +19,11 @@
 
 namespace sequantlock_python {
 namespace {
+
+// The longest timeout passed to one call of
+// sequantlock_manager_acquire_wait(). Python's signal handlers run between
+// calls, so a wait reacts to Ctrl-C within this time plus one lock attempt.
+constexpr int64_t kWaitSliceMs = 200;
 
 struct OptionsDeleter {
   void operator()(sequantlock_options* o) const { sequantlock_options_free(o); }
@@ -194,9 +201,11 @@ class Manager {
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
+  // `wait_ms` is 0 for no wait and negative for no time limit; it is
+  // ignored under `force`, which never waits.
   py::dict Acquire(const std::string& key,
                    const std::optional<std::string>& command,
-                   bool skip_pid_check, bool force) {
+                   bool skip_pid_check, bool force, int64_t wait_ms) {
     std::string key_text = KeyText(key);
     if (command) {
       RequireNoNul(*command, "command", SEQUANTLOCK_ERR_INVALID_ARGUMENT);
@@ -204,6 +213,9 @@ class Manager {
     unsigned flags =
         skip_pid_check ? unsigned{SEQUANTLOCK_ACQUIRE_SKIP_PID_CHECK} : 0u;
     const char* command_text = CommandOrNull(command);
+    if (!force && wait_ms != 0) {
+      return AcquireWait(key_text, command_text, flags, wait_ms);
+    }
 
     sequantlock_acquire_result* raw = nullptr;
     CallLibrary([&] {
@@ -323,6 +335,51 @@ class Manager {
   bool is_noop() const { return is_noop_; }
 
  private:
+  // Waits for the lock in slices of at most kWaitSliceMs, each one call of
+  // sequantlock_manager_acquire_wait() with the GIL released. The C call
+  // cannot be interrupted, so between slices the GIL is taken back to run
+  // Python's signal handlers, and the exception one raises (normally
+  // KeyboardInterrupt) propagates from here. The check runs only after a
+  // slice that did not acquire, so that exception leaves no lock behind.
+  // waited_ms covers every slice.
+  py::dict AcquireWait(const std::string& key_text, const char* command_text,
+                       unsigned flags, int64_t wait_ms) {
+    using Clock = std::chrono::steady_clock;
+    const Clock::time_point start = Clock::now();
+    const auto elapsed_ms = [start] {
+      return static_cast<int64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                start)
+              .count());
+    };
+
+    for (;;) {
+      int64_t slice_ms = kWaitSliceMs;
+      if (wait_ms > 0) {
+        slice_ms = std::max<int64_t>(
+            1, std::min<int64_t>(slice_ms, wait_ms - elapsed_ms()));
+      }
+
+      sequantlock_acquire_result* raw = nullptr;
+      CallLibrary([&] {
+        return sequantlock_manager_acquire_wait(manager_, key_text.c_str(),
+                                                command_text, flags, slice_ms,
+                                                &raw);
+      });
+      AcquireResultPtr result(raw);
+
+      const int64_t waited_ms = elapsed_ms();
+      const bool done = sequantlock_acquire_result_acquired(result.get()) != 0 ||
+                        (wait_ms > 0 && waited_ms >= wait_ms);
+      if (done) {
+        py::dict data = AcquireResultToDict(result.get());
+        data["waited_ms"] = waited_ms;
+        return data;
+      }
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    }
+  }
+
   Callbacks callbacks_;
   sequantlock_manager* manager_ = nullptr;
   std::string locks_dir_;
@@ -514,7 +571,7 @@ PYBIND11_MODULE(_native, m) {
            py::arg("boot_id") = py::none(), py::arg("machine_id") = py::none())
       .def("acquire", &Manager::Acquire, py::arg("key"),
            py::arg("command") = py::none(), py::arg("skip_pid_check") = false,
-           py::arg("force") = false)
+           py::arg("force") = false, py::arg("wait_ms") = 0)
       .def("signal_other", &Manager::SignalOther, py::arg("record"),
            py::arg("signal"))
       .def("release", &Manager::Release, py::arg("key"))

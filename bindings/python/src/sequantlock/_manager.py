@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 import os
 import signal as _signal
 from typing import Any, Callable, Iterator, List, Optional, Union
 
 from . import _native
-from ._errors import ERR_INVALID_KEY, LockHeldError, error_from_code
+from ._errors import ERR_INVALID_ARGUMENT, ERR_INVALID_KEY, LockHeldError, error_from_code
 from ._results import (
     AcquireResult,
     ClearResult,
@@ -44,6 +46,47 @@ def key_text(key: Key) -> str:
             ERR_INVALID_KEY, f"invalid lock key {key!r}: contains a NUL character"
         )
     return key
+
+
+# The largest wait in milliseconds that the C API's int64_t timeout holds.
+_MAX_WAIT_MS = 2**63 - 1
+
+
+def _wait_ms(wait: Optional[float]) -> int:
+    """Convert a ``wait`` in seconds to the native timeout in milliseconds.
+
+    Returns 0 for no wait and -1 for no time limit. A positive wait is
+    rounded up to whole milliseconds, so it never becomes "no wait".
+    """
+    if wait is None:
+        return 0
+    if isinstance(wait, bool) or not isinstance(wait, numbers.Real):
+        raise TypeError(f"wait must be a number of seconds, not {type(wait).__name__}")
+    seconds = float(wait)
+    if math.isnan(seconds) or seconds < 0:
+        raise error_from_code(
+            ERR_INVALID_ARGUMENT,
+            f"invalid wait {wait!r}: must be 0 or a positive number of seconds, "
+            "or math.inf to wait without a time limit",
+        )
+    if math.isinf(seconds):
+        return -1
+    ms = math.ceil(seconds * 1000)
+    if ms > _MAX_WAIT_MS:
+        raise error_from_code(
+            ERR_INVALID_ARGUMENT,
+            f"invalid wait {wait!r}: larger than {_MAX_WAIT_MS // 1000} seconds; "
+            "use math.inf to wait without a time limit",
+        )
+    return ms
+
+
+def _reject_wait_with_force(force: bool, wait: Optional[float]) -> None:
+    if force and _wait_ms(wait) != 0:
+        raise error_from_code(
+            ERR_INVALID_ARGUMENT,
+            f"invalid wait {wait!r}: force takes the lock at once and cannot wait",
+        )
 
 
 def _optional_path(value: Optional[PathLike]) -> Optional[str]:
@@ -153,9 +196,15 @@ class LockManager:
         return self._native.lock_path(key_text(key))
 
     def acquire(
-        self, key: Key, command: Optional[str] = None, *, skip_pid_check: bool = False
+        self,
+        key: Key,
+        command: Optional[str] = None,
+        *,
+        skip_pid_check: bool = False,
+        wait: Optional[float] = None,
     ) -> AcquireResult:
-        """Take the lock for ``key``.
+        """Take the lock for ``key``, waiting up to ``wait`` seconds while it
+        is held.
 
         A stale lock in the way is removed, and the result names it and the
         reason. A fresh one is left alone and the result carries its holder.
@@ -165,11 +214,25 @@ class LockManager:
         ``skip_pid_check`` records that the holder cannot vouch for its PID,
         so the lock is judged by age alone.
 
+        ``wait`` is ``None`` or ``0`` for a single attempt, a positive number
+        of seconds, or ``math.inf`` for no time limit. The wait is woken by
+        the lock file's removal and by the exit of a holder on this host, and
+        re-checks at least every second for locks that expire by age. The
+        calling thread blocks with the GIL released, and a signal handler
+        that raises (``KeyboardInterrupt`` on Ctrl-C) ends the wait with its
+        exception: the wait runs in slices of at most 200 ms and the handlers
+        run between them. When the time runs out the result is a refusal
+        carrying the holder, not an exception, and its ``waited_ms`` is how
+        long the call waited.
+
         Raises :class:`InvalidKeyError`, :class:`LockIOError`, or whatever a
-        seam callable raised.
+        seam callable raised; :class:`InvalidArgumentError` (a
+        ``ValueError``) for a negative or NaN ``wait`` and ``TypeError`` for
+        one that is not a number, before any file is touched.
         """
         text = key_text(key)
-        data = self._native.acquire(text, command, skip_pid_check, False)
+        wait_ms = _wait_ms(wait)
+        data = self._native.acquire(text, command, skip_pid_check, False, wait_ms)
         return _acquire_result_from_native(text, data)
 
     def force_acquire(
@@ -183,7 +246,7 @@ class LockManager:
         faster than it could be replaced.
         """
         text = key_text(key)
-        data = self._native.acquire(text, command, skip_pid_check, True)
+        data = self._native.acquire(text, command, skip_pid_check, True, 0)
         return _acquire_result_from_native(text, data)
 
     def signal_other(self, holder: Holder, signal: int = _signal.SIGTERM) -> SignalResult:
@@ -269,19 +332,23 @@ class LockManager:
         *,
         skip_pid_check: bool = False,
         force: bool = False,
+        wait: Optional[float] = None,
     ) -> Iterator[AcquireResult]:
         """Hold the lock for ``key`` for the duration of a ``with`` block.
 
-        Raises :class:`LockHeldError` when another holder keeps the lock
-        (never with ``force``). The lock is released however the block
+        ``wait`` is as for :meth:`acquire`. Raises :class:`LockHeldError`
+        when another holder keeps the lock, after waiting when ``wait`` is
+        given (never with ``force``, which takes over at once and cannot be
+        combined with a wait). The lock is released however the block
         ends, including by ``KeyboardInterrupt``. The release uses the owner
         token, so a lock that someone else took over in the meantime is left
         alone.
         """
+        _reject_wait_with_force(force, wait)
         if force:
             result = self.force_acquire(key, command, skip_pid_check=skip_pid_check)
         else:
-            result = self.acquire(key, command, skip_pid_check=skip_pid_check)
+            result = self.acquire(key, command, skip_pid_check=skip_pid_check, wait=wait)
         if not result.acquired:
             raise LockHeldError(
                 locked_message(result.key, result.holder),
@@ -305,13 +372,17 @@ def lock(
     *,
     skip_pid_check: bool = False,
     force: bool = False,
+    wait: Optional[float] = None,
     **manager_options: Any,
 ) -> Iterator[AcquireResult]:
     """Hold the lock for ``key`` with a new :class:`LockManager`.
 
     ``manager_options`` are passed to :class:`LockManager` (for example
-    ``locks_dir=``). Behaves as :meth:`LockManager.hold`.
+    ``locks_dir=``). Behaves as :meth:`LockManager.hold`, including
+    ``wait``.
     """
     manager = LockManager(**manager_options)
-    with manager.hold(key, command, skip_pid_check=skip_pid_check, force=force) as result:
+    with manager.hold(
+        key, command, skip_pid_check=skip_pid_check, force=force, wait=wait
+    ) as result:
         yield result

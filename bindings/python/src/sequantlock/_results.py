@@ -131,6 +131,9 @@ class AcquireResult:
     ...); ``None`` when nothing stale was removed."""
     forced: bool = False
     """Whether the result came from a force acquire."""
+    waited_ms: int = 0
+    """How long the call waited for the lock, in milliseconds; 0 without
+    ``wait``."""
 
 
 @dataclass(frozen=True)
