@@ -111,6 +111,20 @@ export interface AcquireResult {
   corrupt?: boolean;
 }
 
+/** Options of `acquireWait`, an addition to sequant's LockManager. */
+export interface AcquireWaitOptions extends AcquireOptions {
+  /** Longest wait in milliseconds, rounded down; 0 tries once. Default:
+   * wait until acquired. */
+  timeoutMs?: number;
+}
+
+/** Outcome of `acquireWait`: `acquired: false` with the holder after a
+ * timeout. */
+export interface AcquireWaitResult extends AcquireResult {
+  /** Milliseconds spent waiting; 0 when the first attempt decided. */
+  waitedMs: number;
+}
+
 /** Outcome of `forceAcquire`. */
 export interface ForceAcquireResult {
   lockPath: string;
@@ -173,6 +187,15 @@ export declare class LockManager {
   isNoop(): boolean;
   lockPathFor(issue: LockKey): string;
   acquire(issue: LockKey, command: string, options?: AcquireOptions): AcquireResult;
+  /** Takes the lock, waiting while it is held. Invalid arguments throw
+   * synchronously and library errors reject. Without seams the wait runs on
+   * a libuv worker thread; with `isPidAlive` or `now` it polls `acquire` on
+   * the main thread every 25 ms. Not in sequant's LockManager. */
+  acquireWait(
+    issue: LockKey,
+    command: string,
+    options?: AcquireWaitOptions,
+  ): Promise<AcquireWaitResult>;
   forceAcquire(issue: LockKey, command: string, options?: AcquireOptions): ForceAcquireResult;
   signalOther(holder: LockFile, signal?: string | number): SignalResult;
   release(issue: LockKey): void;

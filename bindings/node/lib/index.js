@@ -1,7 +1,9 @@
 // sequantlock for Node: a drop-in for sequant's LockManager over the
-// libsequantlock C library. Every method is synchronous, as in the original.
+// libsequantlock C library. Every method of the original is synchronous, as
+// there; acquireWait, which the original lacks, returns a Promise.
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 
 const require = createRequire(import.meta.url);
 const native = loadAddon();
@@ -30,6 +32,16 @@ export const DEFAULT_LOCKS_DIR = native.constants.DEFAULT_LOCKS_DIR;
 export const CORRUPT_GRACE_MS = native.constants.CORRUPT_GRACE_MS;
 /** The libsequantlock version this addon is running on. */
 export const version = native.version;
+
+// Interval between acquire attempts of a manager with an isPidAlive or now
+// seam, whose acquireWait polls on the main thread.
+const POLL_INTERVAL_MS = 25;
+
+// Longest single native wait. libuv joins its worker threads when the
+// process exits, so process.exit() is delayed until the wait in progress
+// returns; a bounded slice bounds that delay. Every slice starts with an
+// acquire attempt, so a release between two slices is not missed.
+const NATIVE_WAIT_SLICE_MS = 500;
 
 // Full records of the holders this module returned, keyed by the holder
 // object, so that signalOther can pass the process start time, boot id and
@@ -268,6 +280,19 @@ function nativeOptions(options) {
   return result;
 }
 
+// Converts acquireWait's timeout to whole milliseconds; Infinity, the
+// default, waits until the lock is acquired.
+function toTimeout(value, name) {
+  if (value === undefined || value === null) return Infinity;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw argumentError(TypeError, `${name} must be a number, got ${describe(value)}`);
+  }
+  if (value < 0) {
+    throw argumentError(RangeError, `${name} must be 0 or more, got ${value}`);
+  }
+  return value === Infinity ? Infinity : Math.floor(value);
+}
+
 function checkCommand(command) {
   if (command === undefined || command === null) return null;
   return checkString(command, 'command');
@@ -279,10 +304,14 @@ function checkCommand(command) {
  */
 export class LockManager {
   #native;
+  // True when an isPidAlive or now seam is set: the library must then be
+  // called only from the main thread.
+  #hasSeams;
 
   constructor(options = {}) {
     const checked = nativeOptions(checkOptionsObject(options, 'options'));
     this.#native = new native.Manager(checked);
+    this.#hasSeams = checked.isPidAlive !== undefined || checked.now !== undefined;
   }
 
   /** Returns the absolute locks directory. */
@@ -308,6 +337,75 @@ export class LockManager {
     const key = toKey(issue);
     const { skipPidCheck } = checkOptionsObject(options, 'options');
     const raw = this.#native.acquire(key, checkCommand(command), Boolean(skipPidCheck));
+    return this.#acquireResult(raw);
+  }
+
+  /**
+   * Takes the lock for `issue`, waiting while a fresh holder keeps it, for
+   * up to `timeoutMs` milliseconds (default: until acquired; 0 tries once).
+   * Resolves with the result of `acquire` plus `waitedMs`; a timeout
+   * resolves with `acquired: false` and the holder. Library errors reject.
+   * Invalid arguments throw before anything starts.
+   *
+   * Without seams the wait runs in the library on a libuv worker thread and
+   * is woken by the lock file's removal and the holder's exit. A manager
+   * with an isPidAlive or now seam instead retries `acquire` on the main
+   * thread every 25 ms, so that the seams run only there.
+   */
+  acquireWait(issue, command, options = {}) {
+    const key = toKey(issue);
+    const { timeoutMs, skipPidCheck } = checkOptionsObject(options, 'options');
+    const label = checkCommand(command);
+    const timeout = toTimeout(timeoutMs, 'options.timeoutMs');
+    const skip = Boolean(skipPidCheck);
+    if (this.#hasSeams) return this.#pollAcquire(key, label, skip, timeout);
+    return this.#waitAcquire(key, label, skip, timeout);
+  }
+
+  // Waits in the library, one slice of at most NATIVE_WAIT_SLICE_MS at a
+  // time. `waitedMs` adds up the time the library reports for each slice.
+  async #waitAcquire(key, command, skipPidCheck, timeout) {
+    const deadline = performance.now() + timeout;
+    let waitedMs = 0;
+    for (;;) {
+      const remaining = Math.max(0, Math.floor(deadline - performance.now()));
+      const slice = Math.min(remaining, NATIVE_WAIT_SLICE_MS);
+      const raw = await this.#native.acquireWait(key, command, skipPidCheck, slice);
+      waitedMs += raw.waitedMs;
+      if (raw.acquired || slice === remaining) {
+        return { ...this.#acquireResult(raw), waitedMs };
+      }
+    }
+  }
+
+  // Retries a non-blocking acquire on the main thread until it succeeds or
+  // `timeout` milliseconds of real time have passed; the `now` seam does not
+  // measure the wait.
+  #pollAcquire(key, command, skipPidCheck, timeout) {
+    const start = performance.now();
+    return new Promise((resolve, reject) => {
+      const attempt = () => {
+        const waitedMs = Math.floor(performance.now() - start);
+        let result;
+        try {
+          result = this.#acquireResult(this.#native.acquire(key, command, skipPidCheck));
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        const remaining = timeout - (performance.now() - start);
+        if (result.acquired || remaining <= 0) {
+          resolve({ ...result, waitedMs });
+          return;
+        }
+        setTimeout(attempt, Math.min(POLL_INTERVAL_MS, remaining));
+      };
+      attempt();
+    });
+  }
+
+  // Shapes a native acquire result as sequant's AcquireResult.
+  #acquireResult(raw) {
     if (this.#native.isNoop()) return { acquired: true, lockPath: '' };
     if (raw.acquired) {
       const result = { acquired: true, lockPath: raw.lockPath };

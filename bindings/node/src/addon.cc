@@ -2,9 +2,11 @@
 //
 // This layer converts values and errors and nothing else: argument checks,
 // defaults and the shapes of sequant's LockManager results live in
-// lib/index.js. Every library call happens on the JavaScript thread that
-// made the request, so the isPidAlive and now callbacks run synchronously
-// inside that call.
+// lib/index.js. Every library call except acquireWait's happens on the
+// JavaScript thread that made the request, so the isPidAlive and now
+// callbacks run synchronously inside that call. acquireWait blocks in the
+// library on a libuv worker thread, and lib/index.js uses it only for
+// managers without callbacks.
 
 #include <napi.h>
 #include <sequantlock.h>
@@ -46,28 +48,48 @@ using ClearPtr = std::unique_ptr<sequantlock_clear_result,
                                  Deleter<sequantlock_clear_result,
                                          sequantlock_clear_result_free>>;
 
-// Builds the JavaScript error for a failed library call from the calling
-// thread's last-error state: TypeError for INVALID_ARGUMENT, RangeError for
-// INVALID_KEY, Error otherwise, each with a string `code` and, for system
-// failures, `errno` and `path`.
-Napi::Error LastError(Napi::Env env, int rc) {
-  std::string message = sequantlock_last_error_message();
-  if (message.empty()) message = sequantlock_error_string(rc);
+// The last-error state of a failed library call. The library keeps it per
+// thread, so a call made on a worker thread captures it there and the main
+// thread builds the JavaScript error from the copy.
+struct ErrorDetails {
+  static ErrorDetails Capture(int rc) {
+    ErrorDetails details;
+    details.code = rc;
+    details.message = sequantlock_last_error_message();
+    if (details.message.empty()) details.message = sequantlock_error_string(rc);
+    details.os_errno = sequantlock_last_error_os_errno();
+    details.path = sequantlock_last_error_path();
+    return details;
+  }
+
+  int code = SEQUANTLOCK_OK;
+  std::string message;
+  int os_errno = 0;
+  std::string path;
+};
+
+// Builds the JavaScript error for a failed library call: TypeError for
+// INVALID_ARGUMENT, RangeError for INVALID_KEY, Error otherwise, each with a
+// string `code` and, for system failures, `errno` and `path`.
+Napi::Error ErrorValue(Napi::Env env, const ErrorDetails &details) {
   Napi::Error error;
-  if (rc == SEQUANTLOCK_ERR_INVALID_ARGUMENT) {
-    error = Napi::TypeError::New(env, message);
-  } else if (rc == SEQUANTLOCK_ERR_INVALID_KEY) {
-    error = Napi::RangeError::New(env, message);
+  if (details.code == SEQUANTLOCK_ERR_INVALID_ARGUMENT) {
+    error = Napi::TypeError::New(env, details.message);
+  } else if (details.code == SEQUANTLOCK_ERR_INVALID_KEY) {
+    error = Napi::RangeError::New(env, details.message);
   } else {
-    error = Napi::Error::New(env, message);
+    error = Napi::Error::New(env, details.message);
   }
   Napi::Object object = error.Value();
-  object.Set("code", sequantlock_error_name(rc));
-  int os_errno = sequantlock_last_error_os_errno();
-  if (os_errno != 0) object.Set("errno", os_errno);
-  std::string path = sequantlock_last_error_path();
-  if (!path.empty()) object.Set("path", path);
+  object.Set("code", sequantlock_error_name(details.code));
+  if (details.os_errno != 0) object.Set("errno", details.os_errno);
+  if (!details.path.empty()) object.Set("path", details.path);
   return error;
+}
+
+// Builds the error from the calling thread's last-error state.
+Napi::Error LastError(Napi::Env env, int rc) {
+  return ErrorValue(env, ErrorDetails::Capture(rc));
 }
 
 void Check(Napi::Env env, int rc) {
@@ -152,6 +174,8 @@ Napi::Value AcquireResultValue(Napi::Env env,
             StaleReasonValue(env,
                              sequantlock_acquire_result_stale_reason(result)));
   value.Set("forced", sequantlock_acquire_result_forced(result) != 0);
+  value.Set("waitedMs", static_cast<double>(
+                            sequantlock_acquire_result_waited_ms(result)));
   return value;
 }
 
@@ -222,6 +246,81 @@ bool HasOption(const Napi::Object &options, const char *name) {
   return !value.IsUndefined() && !value.IsNull();
 }
 
+// Runs sequantlock_manager_acquire_wait() on a libuv worker thread and
+// settles a promise with its outcome on the main thread. The reference to
+// the Manager wrapper keeps it from being collected, and so keeps the C
+// manager from being freed, until the worker is deleted on the main thread.
+// Only managers without JavaScript callbacks may be passed here, because the
+// library would run them on the worker thread.
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, Napi::Object owner, sequantlock_manager *manager,
+             std::string key, std::optional<std::string> command,
+             unsigned flags, int64_t timeout_ms)
+      : Napi::AsyncWorker(env, "sequantlock.acquireWait"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        owner_(Napi::Persistent(owner)),
+        manager_(manager),
+        key_(std::move(key)),
+        command_(std::move(command)),
+        flags_(flags),
+        timeout_ms_(timeout_ms) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    sequantlock_acquire_result *result = nullptr;
+    int rc = sequantlock_manager_acquire_wait(
+        manager_, key_.c_str(), command_ ? command_->c_str() : nullptr,
+        flags_, timeout_ms_, &result);
+    if (rc != SEQUANTLOCK_OK) {
+      error_ = ErrorDetails::Capture(rc);
+      return;
+    }
+    result_.reset(result);
+  }
+
+  void OnOK() override {
+    try {
+      Settle();
+    } catch (const Napi::Error &) {
+      // Node-API fails every call while the environment shuts down, as when
+      // a worker_threads Worker is terminated, and then no code is left to
+      // observe the promise. An exception escaping here would abort.
+    }
+  }
+
+ private:
+  void Settle() {
+    Napi::Env env = Env();
+    if (error_) {
+      deferred_.Reject(ErrorValue(env, *error_).Value());
+      return;
+    }
+    Napi::Value value;
+    try {
+      value = AcquireResultValue(env, result_.get());
+    } catch (Napi::Error &error) {
+      deferred_.Reject(error.Value());
+      return;
+    }
+    deferred_.Resolve(value);
+  }
+
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference owner_;
+  sequantlock_manager *manager_;
+  std::string key_;
+  std::optional<std::string> command_;
+  unsigned flags_;
+  int64_t timeout_ms_;
+  AcquirePtr result_;
+  std::optional<ErrorDetails> error_;
+};
+
 // A sequantlock_manager with its seams. Constructed from an options object
 // that lib/index.js has already checked:
 // {locksDir, staleAgeMs, skillLockTtlMs, maxLockAgeMs, orchestratorMode,
@@ -237,6 +336,7 @@ class Manager : public Napi::ObjectWrap<Manager> {
             InstanceMethod<&Manager::LockPath>("lockPath"),
             InstanceMethod<&Manager::Acquire>("acquire"),
             InstanceMethod<&Manager::ForceAcquire>("forceAcquire"),
+            InstanceMethod<&Manager::AcquireWait>("acquireWait"),
             InstanceMethod<&Manager::SignalOther>("signalOther"),
             InstanceMethod<&Manager::Release>("release"),
             InstanceMethod<&Manager::ReleaseExternal>("releaseExternal"),
@@ -374,6 +474,36 @@ class Manager : public Napi::ObjectWrap<Manager> {
 
   Napi::Value ForceAcquire(const Napi::CallbackInfo &info) {
     return DoAcquire(info, sequantlock_manager_force_acquire);
+  }
+
+  // acquireWait(key, command | null, skipPidCheck, timeoutMs) -> Promise.
+  // A negative timeout waits until the lock is acquired.
+  Napi::Value AcquireWait(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!seams_->is_pid_alive.IsEmpty() || !seams_->now.IsEmpty()) {
+      throw TypedError(env,
+                       "acquireWait cannot run on a worker thread for a "
+                       "manager with isPidAlive or now callbacks");
+    }
+    std::string key = StringArgument(info, 0, "key");
+    std::optional<std::string> command;
+    if (info[1].IsString()) command = info[1].As<Napi::String>().Utf8Value();
+    unsigned flags = 0;
+    if (info[2].ToBoolean().Value()) {
+      flags |= static_cast<unsigned>(SEQUANTLOCK_ACQUIRE_SKIP_PID_CHECK);
+    }
+    if (!info[3].IsNumber()) {
+      throw TypedError(env, "timeoutMs must be a number");
+    }
+    auto timeout_ms = static_cast<int64_t>(
+        info[3].As<Napi::Number>().Int64Value());
+
+    auto *worker = new WaitWorker(env, info.This().As<Napi::Object>(),
+                                  manager_.get(), std::move(key),
+                                  std::move(command), flags, timeout_ms);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
   }
 
   template <typename AcquireFn>

@@ -14,6 +14,7 @@ import {
 } from 'sequantlock';
 import type {
   AcquireResult,
+  AcquireWaitResult,
   ClearResult,
   LockFile,
   LockListing,
@@ -48,6 +49,15 @@ if (forced.previous !== null) {
   void withName;
 }
 manager.release(604);
+const waited: Promise<AcquireWaitResult> = manager.acquireWait(604, 'npx sequant run 604', {
+  timeoutMs: 30_000,
+  skipPidCheck: false,
+});
+void waited.then((outcome) => {
+  const ms: number = outcome.waitedMs;
+  const holderWhileWaiting: LockFile | null | undefined = outcome.holder;
+  void [ms, holderWhileWaiting];
+});
 const external: boolean = manager.releaseExternal(604);
 manager.releaseAll();
 const holder: LockFile | null = manager.check(604);
