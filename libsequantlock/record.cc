@@ -129,6 +129,13 @@ StatusOr<Record> ParseRecord(std::string_view text) {
     return Status::Error(ErrorCode::kInvalidArgument,
                          "invalid lock record: larger than 64 KiB");
   }
+  // JSON allows no raw NUL byte anywhere, and JSON.parse in the original
+  // rejects one, but nlohmann::json stops reading at a NUL and would accept
+  // the object before it.
+  if (text.find('\0') != std::string_view::npos) {
+    return Status::Error(ErrorCode::kInvalidArgument,
+                         "invalid lock record: contains a NUL byte");
+  }
   const std::string clean = SanitizeUtf8(text);
   Json json = Json::parse(clean, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) {
