@@ -81,16 +81,22 @@ TEST(ProcessIdentityTest, ForkedChildGetsItsOwnPidAndTokens) {
   const pid_t child = fork();
   if (child == 0) {
     const bool own_pid = CurrentPid() == getpid();
-    const std::string token = NewToken();
-    (void)!write(out[1], own_pid ? "1" : "0", 1);
-    (void)!write(out[1], token.data(), token.size());
+    // One write of at most PIPE_BUF bytes reaches the reader whole.
+    const std::string message = (own_pid ? "1" : "0") + NewToken();
+    (void)!write(out[1], message.data(), message.size());
     _exit(0);
   }
+  close(out[1]);
   char buffer[33] = {};
-  ASSERT_EQ(read(out[0], buffer, 33), 33);
+  size_t received = 0;
+  while (received < sizeof buffer) {
+    const ssize_t n = read(out[0], buffer + received, sizeof buffer - received);
+    if (n <= 0) break;
+    received += static_cast<size_t>(n);
+  }
   waitpid(child, nullptr, 0);
   close(out[0]);
-  close(out[1]);
+  ASSERT_EQ(received, sizeof buffer);
   EXPECT_EQ(buffer[0], '1');
   EXPECT_NE(std::string(buffer + 1, 32), NewToken());
   EXPECT_EQ(CurrentPid(), getpid());
