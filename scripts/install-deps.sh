@@ -10,6 +10,10 @@ packages=(
 if [[ "${SEQUANTLOCK_WITH_BENCH:-0}" == 1 ]]; then
   packages+=(libbenchmark-dev)
 fi
+# clang and its runtime libraries build the libFuzzer target.
+if [[ "${SEQUANTLOCK_WITH_SANITIZE:-0}" == 1 ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds everything, and runs every suite:
 # the GoogleTest suites under ctest, the installed-package consumers, the
-# Python binding's pytest suite and the Node addon's suite. Prints one
-# summary line per suite and exits non-zero if any failed.
+# Python binding's pytest suite, the Node addon's suite, and then the
+# GoogleTest suites again under ASan+UBSan (with fault injection) and TSan,
+# and a short libFuzzer run (scripts/sanitize.sh). Prints one summary line
+# per suite and exits non-zero if any failed.
+#
+# SEQUANTLOCK_SKIP_SANITIZE=1 leaves out the sanitizer and fuzzing stage.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,6 +14,10 @@ build_dir=${BUILD_DIR:-$root/build}
 export BUILD_DIR=$build_dir
 cd "$root"
 
+skip_sanitize=${SEQUANTLOCK_SKIP_SANITIZE:-0}
+if [[ "$skip_sanitize" != 1 ]]; then
+  export SEQUANTLOCK_WITH_SANITIZE=1
+fi
 "$root/scripts/install-deps.sh" || exit 1
 
 declare -a summary=()
@@ -56,6 +64,10 @@ fi
 if [[ -f "$root/bindings/node/package.json" ]]; then
   run_suite "node" bash -c "cd '$root/bindings/node' && npm ci --no-audit \
 --no-fund && npm test"
+fi
+
+if [[ "$skip_sanitize" != 1 ]]; then
+  run_suite "sanitizers and fuzzing" "$root/scripts/sanitize.sh"
 fi
 
 echo
