@@ -73,4 +73,14 @@ fi
 echo
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
+passed_count=0
+failed_count=0
+for line in "${summary[@]}"; do
+  if [[ $line == ok* ]]; then
+    passed_count=$((passed_count + 1))
+  else
+    failed_count=$((failed_count + 1))
+  fi
+done
+echo "suites: $passed_count passed, $failed_count failed"
 exit $failed
