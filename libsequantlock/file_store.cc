@@ -166,7 +166,11 @@ StoredLock ReadOpenFile(int fd, const struct stat& st, const std::string& key,
       return lock;
     }
     if (n == 0) break;
+    const size_t requested = content.size() - filled;
     filled += static_cast<size_t>(n);
+    // A short read of a regular file ends at its end of file, so a file no
+    // larger than its fstat size costs one pread.
+    if (static_cast<size_t>(n) < requested) break;
     if (filled == content.size() && content.size() <= kMaxRecordBytes) {
       content.resize(std::min(content.size() * 2, kMaxRecordBytes + 1));
     }

@@ -148,16 +148,34 @@ Status Manager::Probe(int64_t pid, ProcessState* state) const {
   return Status();
 }
 
-StatusOr<StalenessDecision> Manager::Decide(const StoredLock& lock) {
+StatusOr<StalenessDecision> Manager::Decide(
+    const StoredLock& lock,
+    std::unordered_map<int64_t, ProcessState>* probe_cache) {
   StatusOr<int64_t> now = Now();
   if (!now.ok()) return now.status();
   LockObservation observation;
   observation.record =
       lock.kind == StoredLock::Kind::kRecord ? &lock.record : nullptr;
   observation.mtime_ms = lock.mtime_ms;
+  // A caller's is_pid_alive callback is called for every decision, as the
+  // caller may count or vary its answers.
+  if (probe_cache == nullptr || options_.is_pid_alive) {
+    return DecideStaleness(
+        observation, *now, policy_, observer(),
+        [this](int64_t pid, ProcessState* state) { return Probe(pid, state); });
+  }
   return DecideStaleness(
       observation, *now, policy_, observer(),
-      [this](int64_t pid, ProcessState* state) { return Probe(pid, state); });
+      [this, probe_cache](int64_t pid, ProcessState* state) {
+        auto cached = probe_cache->find(pid);
+        if (cached != probe_cache->end()) {
+          *state = cached->second;
+          return Status();
+        }
+        Status status = Probe(pid, state);
+        if (status.ok()) probe_cache->emplace(pid, *state);
+        return status;
+      });
 }
 
 StatusOr<Record> Manager::NewRecord(const std::string& command,
@@ -511,8 +529,10 @@ StatusOr<std::vector<LockInfo>> Manager::List() {
   StatusOr<std::vector<StoredLock>> locks = store_->ReadAll();
   if (!locks.ok()) return locks.status();
   infos.reserve(locks->size());
+  // Many locks often name one holder, so each PID is probed once a list.
+  std::unordered_map<int64_t, ProcessState> probe_cache;
   for (StoredLock& lock : *locks) {
-    StatusOr<StalenessDecision> decision = Decide(lock);
+    StatusOr<StalenessDecision> decision = Decide(lock, &probe_cache);
     if (!decision.ok()) return decision.status();
     LockInfo info;
     info.key = std::move(lock.key);

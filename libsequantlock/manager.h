@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "error.h"
@@ -161,7 +162,12 @@ class Manager {
   int64_t RecordedPid() const;
   const Observer& observer();
   Status Probe(int64_t pid, ProcessState* state) const;
-  StatusOr<StalenessDecision> Decide(const StoredLock& lock);
+  // With `probe_cache`, the built-in probe runs once per PID and later
+  // decisions reuse its result. Callers pass one only for a single pass
+  // over many locks, such as List().
+  StatusOr<StalenessDecision> Decide(
+      const StoredLock& lock,
+      std::unordered_map<int64_t, ProcessState>* probe_cache = nullptr);
   StatusOr<Record> NewRecord(const std::string& command, bool skip_pid_check);
   StatusOr<AcquireOutcome> AcquireLoop(const std::string& key,
                                        const std::string& command,
