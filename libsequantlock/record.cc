@@ -82,17 +82,26 @@ const std::string* OptionalString(const Json& object, const char* name) {
 std::string SanitizeUtf8(std::string_view text) {
   std::string result;
   result.reserve(text.size());
+  // Valid bytes are copied in runs, so text without invalid sequences is
+  // copied by one append.
+  size_t run_start = 0;
   size_t i = 0;
   while (i < text.size()) {
-    const size_t length = Utf8SequenceLength(text, i);
-    if (length == 0) {
-      result += kReplacement;
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
-    } else {
-      result.append(text.substr(i, length));
-      i += length;
+      continue;
     }
+    const size_t length = Utf8SequenceLength(text, i);
+    if (length != 0) {
+      i += length;
+      continue;
+    }
+    result.append(text.substr(run_start, i - run_start));
+    result += kReplacement;
+    ++i;
+    run_start = i;
   }
+  result.append(text.substr(run_start));
   return result;
 }
 
