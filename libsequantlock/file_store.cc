@@ -23,6 +23,7 @@ namespace sequantlock {
 namespace {
 
 constexpr int kReadFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+constexpr int kReadWriteFlags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
 constexpr int kMaxRemovalAttempts = 64;
 // How long a removal waits for another process's guard before giving up.
 // Guards are held for a read, a decision and an unlink, so only a stopped
@@ -66,6 +67,11 @@ class ScopedFd {
     const int fd = fd_;
     fd_ = -1;
     return fd;
+  }
+  // Takes ownership of `fd`, closing the descriptor held before.
+  void reset(int fd) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
   }
 
  private:
@@ -450,6 +456,22 @@ StatusOr<RemovalOutcome> FileStore::RemoveIf(const std::string& key,
       return Status::Io("cannot open lock file", path, err);
     }
     Status status = TakeGuard(fd.get(), path);
+    if (!status.ok() && status.os_errno() == EBADF) {
+      // NFS clients emulate flock with POSIX record locks, whose exclusive
+      // form needs a descriptor open for writing. The file reopened for
+      // writing is checked against the first one, as the name may have
+      // been replaced in between.
+      ScopedFd writable(open(path.c_str(), kReadWriteFlags));
+      if (writable.get() < 0) return status;
+      struct stat first;
+      struct stat second;
+      if (fstat(fd.get(), &first) != 0 || fstat(writable.get(), &second) != 0) {
+        return Status::Io("cannot inspect lock file", path, errno);
+      }
+      if (!SameFile(first, second)) continue;
+      fd.reset(writable.release());
+      status = TakeGuard(fd.get(), path);
+    }
     if (!status.ok()) return status;
 
     // Under the guard nobody else removes this file, so once the name is

@@ -492,6 +492,20 @@ TEST_F(FaultInjectionTest, InterruptedFlockIsRetried) {
   EXPECT_EQ(fault::Hits(Point::kFlock), 4);
 }
 
+// An NFS client rejects an exclusive flock on a descriptor opened read-only
+// with EBADF, so a removal takes its guard on the file reopened for writing.
+TEST_F(FaultInjectionTest, FlockEbadfRetriesOnWritableDescriptor) {
+  Environment env(PublishPath::kTmpfile);
+  env.WriteLock(StaleRecord());
+  fault::Reset();
+  fault::Arm(Point::kFlock, Action{EBADF, false});
+  StatusOr<ClearOutcome> cleared = env.manager().Clear(kKey, false);
+  ASSERT_TRUE(cleared.ok()) << cleared.status().message();
+  EXPECT_EQ(cleared->reason, ClearReason::kCleared);
+  EXPECT_EQ(fault::Hits(Point::kFlock), 2);
+  EXPECT_TRUE(ListDir(env.dir()).empty());
+}
+
 TEST_F(FaultInjectionTest, FailedWriteNamesTemporaryAndLeavesNoFile) {
   Environment env(PublishPath::kNamedFile);
   fault::Arm(Point::kWrite, Action{ENOSPC, false});
