@@ -1,5 +1,6 @@
-// Child processes of `sequantlock run`: started one at a time, forwarded
-// SIGINT and SIGTERM, and killed by the kernel if `run` dies first.
+// Child processes of `sequantlock run`: started one at a time in a process
+// group of their own, forwarded SIGINT and SIGTERM, and killed with their
+// group if `run` dies first.
 #ifndef SEQUANTLOCK_CLI_CHILD_PROCESS_H_
 #define SEQUANTLOCK_CLI_CHILD_PROCESS_H_
 
@@ -38,10 +39,15 @@ class SignalForwarding {
 inline constexpr int kChildGraceSeconds = 10;
 
 // Runs `argv` (searched in PATH) with SEQUANT_ISSUE=`issue` added to the
-// environment and waits for it. The child is sent SIGKILL when this process
-// dies. Returns nothing, without starting the child, when SIGINT or SIGTERM
-// has already been received. Throws std::system_error when fork fails; a
-// command that cannot be executed ends with status 127 (not found) or 126.
+// environment and waits for it. The child leads a process group of its
+// own, which gets the terminal while the child runs when this process had
+// it. Forwarded signals go to the whole group. When the child ends, the
+// rest of its group is sent SIGKILL, and a watcher process sends the group
+// SIGKILL if this process dies first. Processes that leave the group
+// (setsid, or job control in a shell) escape both. Returns nothing,
+// without starting the child, when SIGINT or SIGTERM has already been
+// received. Throws std::system_error when fork fails; a command that
+// cannot be executed ends with status 127 (not found) or 126.
 std::optional<ChildOutcome> RunChild(const std::vector<std::string>& argv,
                                      const std::string& issue);
 

@@ -275,6 +275,62 @@ TEST_F(CliRunTest, SigkillOfRunKillsCommandAndLockIsRecoverable) {
   EXPECT_EQ(acquire.exit_code, 0) << acquire.err;
 }
 
+// A command whose shell starts `sleep 30` in the background, writes the
+// sleep's pid to `file`, then either waits for it or, with `leave`, exits.
+std::vector<std::string> ForkingCommand(const fs::path& file, bool leave) {
+  return {"sh", "-c",
+          "sleep 30 & echo $! > '" + file.string() + "'" +
+              (leave ? "" : "; wait")};
+}
+
+TEST_F(CliRunTest, SigkillOfRunKillsCommandsChildren) {
+  const fs::path pid_file = root_ / "grandchild.pid";
+  std::vector<std::string> args = {"run", "604", "--"};
+  for (const std::string& word : ForkingCommand(pid_file, false)) {
+    args.push_back(word);
+  }
+  const Background run = Start(args);
+  const pid_t grandchild = WaitForPidFile(pid_file);
+  ASSERT_GT(grandchild, 0);
+
+  ASSERT_EQ(kill(run.pid, SIGKILL), 0);
+  Wait(run);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(grandchild); }))
+      << "sleep " << grandchild << " outlived its run";
+}
+
+TEST_F(CliRunTest, SigtermOfRunEndsCommandsChildren) {
+  const fs::path pid_file = root_ / "grandchild.pid";
+  std::vector<std::string> args = {"run", "604", "--"};
+  for (const std::string& word : ForkingCommand(pid_file, false)) {
+    args.push_back(word);
+  }
+  const Background run = Start(args);
+  const pid_t grandchild = WaitForPidFile(pid_file);
+  ASSERT_GT(grandchild, 0);
+
+  ASSERT_EQ(kill(run.pid, SIGTERM), 0);
+  const int status = Wait(run);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  EXPECT_TRUE(ProcessGone(grandchild));
+  EXPECT_FALSE(LockExists("604"));
+}
+
+TEST_F(CliRunTest, ChildrenLeftByCommandAreKilled) {
+  const fs::path pid_file = root_ / "grandchild.pid";
+  std::vector<std::string> args = {"run", "604", "--"};
+  for (const std::string& word : ForkingCommand(pid_file, true)) {
+    args.push_back(word);
+  }
+  const CliResult run = Cli(args);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const pid_t grandchild = WaitForPidFile(pid_file);
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(ProcessGone(grandchild));
+  EXPECT_FALSE(LockExists("604"));
+}
+
 class CliContentionTest : public CliTest {};
 
 TEST_F(CliContentionTest, SecondProcessIsRefusedUntilFirstDies) {
