@@ -1,4 +1,6 @@
 // `sequantlock acquire`: claim a key, or print its current holder.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdint>
 #include <string>
@@ -30,14 +32,16 @@ class AcquireCommand : public Command {
     app_->add_option("--pid", pid_,
                      "Record process N (for example the calling script's "
                      "$$) as the holder instead of this short-lived one")
-        ->check(CLI::PositiveNumber);
+        ->type_name("N")
+        ->check(ProcessIdValidator());
     CLI::Option* wait =
         app_->add_option("--wait", wait_seconds_,
                          "While the key is held, wait up to SECONDS for it to "
                          "become free (woken when the lock is released or its "
-                         "holder exits); fractions are allowed")
+                         "holder exits); fractions are allowed, 'inf' waits "
+                         "without a limit")
             ->type_name("SECONDS")
-            ->check(CLI::NonNegativeNumber);
+            ->check(SecondsValidator());
     CLI::Option* force =
         app_->add_flag("--force", force_, "Take the lock whatever holds it");
     force->excludes(wait);
@@ -66,8 +70,8 @@ class AcquireCommand : public Command {
     if (force_) {
       Check(sequantlock_manager_force_acquire(
           manager.get(), key_.c_str(), command_.c_str(), flags, &raw_result));
-    } else if (wait_seconds_ > 0) {
-      const auto timeout_ms = static_cast<int64_t>(wait_seconds_ * 1000.0);
+    } else if (wait_seconds_ != 0) {
+      const int64_t timeout_ms = SecondsToTimeoutMs(wait_seconds_);
       Check(sequantlock_manager_acquire_wait(manager.get(), key_.c_str(),
                                              command_.c_str(), flags,
                                              timeout_ms, &raw_result));
@@ -78,7 +82,7 @@ class AcquireCommand : public Command {
     AcquireResultPtr result(raw_result);
 
     if (!sequantlock_acquire_result_acquired(result.get())) {
-      if (wait_seconds_ > 0 && !json_) {
+      if (wait_seconds_ != 0 && !json_) {
         PrintWarning("still held after waiting " +
                      FormatSeconds(
                          sequantlock_acquire_result_waited_ms(result.get())));
@@ -100,7 +104,7 @@ class AcquireCommand : public Command {
       output["holder"] = HolderJson(holder);
       output["corrupt"] = sequantlock_acquire_result_corrupt(result) != 0;
       output["lockPath"] = sequantlock_acquire_result_lock_path(result);
-      if (wait_seconds_ > 0) {
+      if (wait_seconds_ != 0) {
         output["waitedMs"] = sequantlock_acquire_result_waited_ms(result);
       }
       PrintJson(output);
@@ -133,7 +137,7 @@ class AcquireCommand : public Command {
       output["acquired"] = true;
       output["lockPath"] = sequantlock_acquire_result_lock_path(result);
       output["token"] = sequantlock_acquire_result_token(result);
-      if (wait_seconds_ > 0) {
+      if (wait_seconds_ != 0) {
         output["waitedMs"] = sequantlock_acquire_result_waited_ms(result);
       }
       output["forced"] = sequantlock_acquire_result_forced(result) != 0;
@@ -156,6 +160,13 @@ class AcquireCommand : public Command {
                                 : std::string()),
              Colour::kGreen);
     WarnIfStaleReplaced(key_, result);
+    if (pid_ == 0 && !skip_pid_check_) {
+      PrintWarning("the lock names this sequantlock process (PID " +
+                   std::to_string(getpid()) +
+                   ") as its holder, so it is stale once sequantlock exits. "
+                   "Pass --pid $$ to name the calling shell, --skip-pid-check "
+                   "to judge it by age, or use 'sequantlock run'");
+    }
   }
 
   std::string key_;

@@ -24,7 +24,8 @@ class ReleaseCommand : public Command {
         ->required();
     app_->add_option("--pid", pid_,
                      "The holder process recorded with 'acquire --pid N'")
-        ->check(CLI::PositiveNumber);
+        ->type_name("N")
+        ->check(ProcessIdValidator());
     app_->add_option("--token", token_,
                      "Release only when the lock's owner token is T (printed "
                      "by 'acquire --json')");

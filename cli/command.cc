@@ -1,5 +1,8 @@
 #include "command.h"
 
+#include <cmath>
+#include <exception>
+
 namespace sequantlock_cli {
 namespace {
 
@@ -17,7 +20,63 @@ constexpr ExitCodeRow kExitCodes[] = {
      "I/O failure (the message names the path and the reason)"},
 };
 
+constexpr int64_t kMaxProcessId = 2147483647;
+
 }  // namespace
+
+CLI::Validator ProcessIdValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        size_t used = 0;
+        long long value = 0;
+        try {
+          value = std::stoll(text, &used, 10);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == text.size() && used > 0 && text[0] != '+' &&
+            value >= 1 && value <= kMaxProcessId) {
+          return std::string();
+        }
+        return "invalid process id '" + text +
+               "': expected an integer from 1 to 2147483647";
+      },
+      "", "ProcessId");
+}
+
+CLI::Validator SecondsValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text == "inf" || text == "infinity") {
+          text = "-1";
+          return std::string();
+        }
+        size_t used = 0;
+        double value = -1;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == text.size() && used > 0 && std::isfinite(value) &&
+            value >= 0) {
+          return std::string();
+        }
+        return "invalid number of seconds '" + text +
+               "': expected 0 or more (fractions such as 0.5 are allowed), "
+               "or 'inf' to wait without a limit";
+      },
+      "", "Seconds");
+}
+
+int64_t SecondsToTimeoutMs(double seconds) {
+  // About 292 million years: any longer wait counts as no limit.
+  constexpr double kMaxTimeoutMs = 9.2e18;
+  if (seconds < 0) return -1;
+  const double ms = seconds * 1000.0;
+  if (ms >= kMaxTimeoutMs) return -1;
+  return static_cast<int64_t>(ms);
+}
 
 std::string ExitCodeHelp() {
   std::string text = "Exit status:";

@@ -3,6 +3,7 @@
 #ifndef SEQUANTLOCK_CLI_COMMAND_H_
 #define SEQUANTLOCK_CLI_COMMAND_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,18 @@ class Command {
   CLI::App* app_;
   bool json_ = false;
 };
+
+// Accepts a process id of this host: an integer from 1 to 2147483647, the
+// range of pid_t. The error names the value and the range.
+CLI::Validator ProcessIdValidator();
+
+// Accepts a number of seconds: 0 or more, fractions allowed, or "inf" for
+// no limit. The error names the value and the accepted forms.
+CLI::Validator SecondsValidator();
+
+// Converts seconds accepted by SecondsValidator() to the C API's timeout:
+// milliseconds rounded down, or -1 for no limit.
+int64_t SecondsToTimeoutMs(double seconds);
 
 std::unique_ptr<Command> MakeListCommand(CLI::App& parent);
 std::unique_ptr<Command> MakeAcquireCommand(CLI::App& parent);

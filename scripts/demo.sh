@@ -77,7 +77,7 @@ ls "$work/repo/.sequant/locks"
 show "sequantlock check 604"
 "$cli" check 604
 
-step "Session B tries again: the stale lock is recovered without deleting files"
+step "Session B tries again: the stale lock is recovered, no file removed by hand"
 show "sequantlock run 604 -- sh -c 'echo working on issue \$SEQUANT_ISSUE'"
 "$cli" run 604 -- sh -c 'echo "working on issue $SEQUANT_ISSUE"'
 

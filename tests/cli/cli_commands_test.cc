@@ -176,14 +176,37 @@ TEST_F(CliIoTest, UnwritableLocksDirExitsThree) {
 class CliAcquireTest : public CliTest {};
 
 TEST_F(CliAcquireTest, AcquirePrintsTickAndWritesRecord) {
-  const CliResult result = Cli({"acquire", "604", "--command", "fullsolve"});
+  const CliResult result = Cli({"acquire", "604", "--command", "fullsolve",
+                                "--pid", SelfPid()});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "✓ Acquired lock for #604\n");
   EXPECT_EQ(result.err, "");
   const json record = ReadRecord("604");
   EXPECT_EQ(record.at("hostname"), ThisHostname());
   EXPECT_EQ(record.at("command"), "fullsolve");
-  EXPECT_GT(record.at("pid").get<int64_t>(), 0);
+  EXPECT_EQ(record.at("pid").get<int64_t>(), getpid());
+}
+
+TEST_F(CliAcquireTest, AcquireWithoutPidWarnsOfShortLivedHolder) {
+  const CliResult result = Cli({"acquire", "604"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "✓ Acquired lock for #604\n");
+  const std::string pid = std::to_string(ReadRecord("604").at("pid").get<int64_t>());
+  EXPECT_EQ(result.err,
+            "sequantlock: warning: the lock names this sequantlock process "
+            "(PID " + pid + ") as its holder, so it is stale once sequantlock "
+            "exits. Pass --pid $$ to name the calling shell, --skip-pid-check "
+            "to judge it by age, or use 'sequantlock run'\n");
+
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"acquire", "605", "--skip-pid-check"},
+           {"acquire", "606", "--pid", SelfPid()},
+           {"acquire", "607", "--json"}}) {
+    const CliResult quiet = Cli(args);
+    EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+    EXPECT_EQ(quiet.err, "") << args[1];
+  }
 }
 
 TEST_F(CliAcquireTest, CommandDefaultsToUnknown) {
@@ -272,7 +295,7 @@ TEST_F(CliAcquireTest, DeadHolderIsReplacedWithWarning) {
   EXPECT_NE(ReadRecord("604").at("pid"), dead);
 
   WriteRecord("605", dead, ThisHostname(), NowIso(), "crashed");
-  const CliResult text = Cli({"acquire", "605"});
+  const CliResult text = Cli({"acquire", "605", "--pid", SelfPid()});
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_EQ(text.out, "✓ Acquired lock for #605\n");
   EXPECT_EQ(text.err, "sequantlock: warning: cleared stale lock for #605 "
