@@ -72,7 +72,8 @@ function toKey(issue) {
     if (!Number.isSafeInteger(issue) || issue <= 0) {
       throw argumentError(
         RangeError,
-        `issue must be a positive integer, got ${describe(issue)}`,
+        `issue must be a positive integer of at most ${Number.MAX_SAFE_INTEGER}, ` +
+          `got ${describe(issue)}; pass a larger issue number as a string`,
         'INVALID_KEY',
       );
     }
@@ -477,14 +478,16 @@ export class LockManager {
 
   /**
    * Lists the per-issue locks, sorted by issue number. Named keys are left
-   * out. With `includeCorrupt`, unreadable lock files are listed with a null
-   * holder and `corrupt: true`.
+   * out, and so are issue numbers above Number.MAX_SAFE_INTEGER, which a
+   * number cannot hold exactly. With `includeCorrupt`, unreadable lock files
+   * are listed with a null holder and `corrupt: true`.
    */
   list(options = {}) {
     const { includeCorrupt = false } = checkOptionsObject(options, 'options');
     const listings = [];
     for (const info of this.#native.list()) {
       if (!/^[1-9][0-9]*$/.test(info.key)) continue;
+      if (!Number.isSafeInteger(Number(info.key))) continue;
       if (info.holder === null && !includeCorrupt) continue;
       const listing = {
         issue: Number(info.key),

@@ -29,6 +29,16 @@ describe('argument errors', () => {
     });
   }
 
+  test('unsafe issue number names the limit', () => {
+    const error = expectError(
+      () => manager.acquire(2 ** 53, 'x'),
+      RangeError,
+      'INVALID_KEY',
+    );
+    assert.match(error.message, /at most 9007199254740991, got 9007199254740992/);
+    assert.match(error.message, /as a string/);
+  });
+
   for (const key of ['', 'bad key', '-x', 'x.lock', '../up', 'a/b', 'x'.repeat(129)]) {
     test(`key ${JSON.stringify(key.slice(0, 12))} is a RangeError`, () => {
       expectError(() => manager.acquire(key, 'x'), RangeError, 'INVALID_KEY');

@@ -474,6 +474,17 @@ describe('list', () => {
     assert.deepEqual(manager.list().map((listing) => listing.issue), [5]);
   });
 
+  test('skips issue numbers beyond safe integers', () => {
+    const dir = makeLocksDir();
+    writeOriginalLock(dir, '9007199254740992', holder({ pid: MY_PID }));
+    writeOriginalLock(dir, '9007199254740993', holder({ pid: MY_PID }));
+    writeOriginalLock(dir, 7, holder({ pid: MY_PID }));
+    const manager = new LockManager(seams(dir));
+
+    assert.deepEqual(manager.list().map((listing) => listing.issue), [7]);
+    assert.notEqual(manager.check('9007199254740993'), null);
+  });
+
   test('includes corrupt files on request', () => {
     const dir = makeLocksDir();
     fs.mkdirSync(dir, { recursive: true });
