@@ -104,9 +104,11 @@ class ReleaseCommand : public Command {
              OneLine(sequantlock_holder_hostname(holder)) +
              "', not on this host.";
     }
-    const int64_t own_pid = pid_ > 0 ? pid_ : static_cast<int64_t>(getpid());
-    return "it is held by PID " + holder_pid + ", not by PID " +
-           std::to_string(own_pid) +
+    const std::string claimant =
+        pid_ > 0 ? "PID " + std::to_string(pid_)
+                 : "this sequantlock process (PID " +
+                       std::to_string(getpid()) + ")";
+    return "it is held by PID " + holder_pid + ", not by " + claimant +
            ", and was not taken with --skip-pid-check; pass the holder's "
            "--pid or --token.";
   }

@@ -378,6 +378,14 @@ TEST_F(CliReleaseTest, ForeignLockReleaseSaysWhy) {
                              0),
             0u)
       << result.out;
+  EXPECT_NE(result.out.find(", not by this sequantlock process (PID "),
+            std::string::npos)
+      << result.out;
+  EXPECT_TRUE(LockExists("604"));
+
+  const CliResult other = Cli({"release", "604", "--pid", "1"});
+  EXPECT_EQ(other.exit_code, 0);
+  EXPECT_NE(other.out.find(", not by PID 1, "), std::string::npos) << other.out;
   EXPECT_TRUE(LockExists("604"));
 
   const CliResult output = Cli({"release", "604", "--json"});
