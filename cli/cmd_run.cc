@@ -68,6 +68,15 @@ class RunCommand : public Command {
 
   ExitCode Run(const GlobalOptions& global) override {
     if (!ValidateKeys(keys_)) return ExitCode::kInvalidArguments;
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      for (size_t j = 0; j < i; ++j) {
+        if (keys_[i] != keys_[j]) continue;
+        PrintError("key '" + keys_[i] +
+                   "' is given twice: each key runs the command once, so "
+                   "list it once");
+        return ExitCode::kInvalidArguments;
+      }
+    }
     if (global.child_argv.empty()) {
       PrintError("missing command: put it after '--', as in 'sequantlock "
                  "run 604 -- make test'");

@@ -63,7 +63,15 @@ int Main(int argc, char** argv) {
   app.add_option("--locks-dir", global.locks_dir,
                  "Locks directory (default: SEQUANT_LOCKS_DIR, else "
                  ".sequant/locks in the main worktree of the enclosing git "
-                 "repository, else in the current directory)");
+                 "repository, else in the current directory)")
+      ->type_name("DIR")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            if (!text.empty()) return std::string();
+            return "invalid locks directory '': expected a path; leave the "
+                   "option out for the default";
+          },
+          "", "NonEmpty"));
 
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(MakeListCommand(app));

@@ -75,6 +75,15 @@ TEST_F(CliHelpTest, UnknownFlagExitsTwo) {
   EXPECT_FALSE(fs::exists(locks_));
 }
 
+TEST_F(CliHelpTest, EmptyLocksDirExitsTwo) {
+  const CliResult result = Cli({"--locks-dir", "", "acquire", "604"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("invalid locks directory ''"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_FALSE(fs::exists(locks_));
+}
+
 TEST_F(CliHelpTest, MissingSubcommandExitsTwo) {
   EXPECT_EQ(Cli({}).exit_code, 2);
   EXPECT_EQ(Cli({"frobnicate"}).exit_code, 2);

@@ -143,6 +143,15 @@ TEST_F(CliRunTest, MissingProgramExits127) {
   EXPECT_FALSE(LockExists("604"));
 }
 
+TEST_F(CliRunTest, RepeatedKeyExitsTwo) {
+  const CliResult result = Cli({"run", "740", "741", "740", "--", "true"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("key '740' is given twice"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_FALSE(fs::exists(locks_));
+}
+
 TEST_F(CliRunTest, MissingCommandExitsTwo) {
   EXPECT_EQ(Cli({"run", "604"}).exit_code, 2);
   EXPECT_EQ(Cli({"run", "604", "--"}).exit_code, 2);
