@@ -141,6 +141,20 @@ def write_report(results, output):
     add(f"- Kernel: {machine.get('kernel')}")
     add(f"- Temporary directory: `{machine.get('tmp_dir')}` on "
         f"{machine.get('tmp_fs')}")
+    if machine.get("tmp_dir") == "/dev/shm":
+        add("  `bench/run.sh` puts the lock directories on tmpfs when "
+            "`/dev/shm` is one, so that the figures show the libraries' own "
+            "costs and not one disk filesystem's allocator. "
+            "`TMPDIR=DIR bench/run.sh` measures in DIR instead.")
+    if machine.get("tmp_fs") == "ext4 without a journal":
+        add("  On ext4 without a journal, the inode allocator skips inodes "
+            "deleted in the last 60 seconds, or 300 while their inode table "
+            "block is not yet written back (`recently_deleted()` in "
+            "`fs/ext4/ialloc.c`), reading the inode table for "
+            "each one it skips. Every algorithm here that creates and deletes a file per "
+            "acquire, sequantlock's and the original's alike, slows down the "
+            "longer it runs, so figures that involve creating files depend on "
+            "what ran before them.")
     add(f"- Load average (1, 5, 15 min) at start: {machine.get('load_start')}"
         f"; at end: {machine.get('load_end')}. Other processes shared the "
         "two cores, which widens the spreads and adds scheduling delay to "
@@ -300,7 +314,7 @@ def write_report(results, output):
             add(f"| `{name}` | {cell(f('process/' + name))} |")
     add("")
 
-    add("## System calls of one acquire+release")
+    add("## System calls of each operation")
     add("")
     add(f"`strace -f -c` over 1,000 acquire+release pairs from C, minus the "
         f"same program running none, divided by 1,000: **{syscalls:.1f} "
@@ -310,6 +324,34 @@ def write_report(results, output):
     add("|---|---|")
     for name, count in sorted(per_op.items(), key=lambda kv: -kv[1]):
         add(f"| `{name}` | {count:.1f} |")
+    add("")
+    add("Other operations, counted over 100 of each between two marks in "
+        "an `strace -f` trace of `bench/syscall_loop.cc`:")
+    add("")
+    add("| operation | calls | by call |")
+    add("|---|---|---|")
+    for label, name in (("check of a key held by a live process", "check"),
+                        ("acquire over a dead pid's lock, then release",
+                         "steal")):
+        path = results / f"strace-{name}.txt"
+        if not path.exists():
+            continue
+        counts = {}
+        for line in path.read_text().splitlines():
+            call = line.split("(", 1)[0].strip()
+            if call and not call.startswith(("+++", "---")):
+                counts[call] = counts.get(call, 0) + 1
+        total = sum(counts.values()) / 100
+        by_call = ", ".join(f"{call} {n / 100:g}" for call, n in
+                            sorted(counts.items(), key=lambda kv: -kv[1]))
+        add(f"| {label} | {total:g} | {by_call} |")
+    add("")
+    add("A steal costs more than a free acquire: the first `linkat` fails "
+        "with `EEXIST`, the stale record is read and its pid probed, then "
+        "read and probed again under the guard before the unlink, and the "
+        "record is written into a second unnamed file. A check opens and "
+        "reads `/proc/<pid>/stat` for the holder's start time besides "
+        "`kill(pid, 0)`.")
     add("")
     add("The calls of one pair, from `strace -f`:")
     add("")
@@ -386,19 +428,29 @@ def causes(results, figures, per_op, syscalls, one_pair):
                 fields = line.split()
                 if len(fields) >= 3:
                     top.append(f"{fields[-1]} {fields[0]}")
-        parts.append(
-            f"**Against the original's algorithm: "
-            f"{original.median / ours.median:.2f}x against 3x.** Both create "
-            "one file per acquire and delete it on release, and that work "
-            "is in the kernel for both. The original's Node overhead on top "
-            f"of it is about {human(original.median - ours.median)} per "
-            "pair here. The hottest symbols of the C loop under `perf` are "
-            "ext4's: " + ", ".join(top) + ". They are the inode allocation "
-            "for the O_TMPFILE and the directory search and insert of "
-            "linkat and unlinkat. A faster acquire must write fewer "
-            "directory entries, for example by keeping the lock file and "
-            "rewriting its record under flock, which changes the format the "
-            "original reads.")
+        kernel_share = None
+        dso = results / "perf-acquire-dso.txt"
+        if dso.exists():
+            for line in dso.read_text().splitlines():
+                if "[kernel.kallsyms]" in line:
+                    kernel_share = line.split()[0]
+        text = (f"**Against the original's algorithm: "
+                f"{original.median / ours.median:.2f}x against 3x.** Both "
+                "create one file per acquire and delete it on release, and "
+                "that work is in the kernel for both. The original's Node "
+                "overhead on top of it is about "
+                f"{human(original.median - ours.median)} per pair here. ")
+        if kernel_share:
+            text += (f"Under `perf`, {kernel_share} of the C loop's samples "
+                     "are in the kernel")
+            text += (" (hottest symbols: " + ", ".join(top) + "). "
+                     if top else ". ")
+        text += ("A 3x lead needs the original's overhead to be twice "
+                 "sequantlock's whole cost, kernel included. A faster acquire "
+                 "must create fewer files, for example by keeping the lock "
+                 "file and rewriting its record under flock, which changes "
+                 "what the original reads.")
+        parts.append(text)
 
     if ours and flock_open and ours.median > 2 * flock_open.median:
         dso = (results / "perf-acquire-dso.txt")

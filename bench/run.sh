@@ -5,7 +5,9 @@
 # on 2 cores; every loop has a fixed count.
 #
 # Usage: bench/run.sh            (as root, or with sudo for apt-get)
-# BUILD_DIR sets the build tree (default /tmp/bench-build).
+# BUILD_DIR sets the build tree (default /tmp/bench-build). The lock
+# directories go under TMPDIR when it is set, else under /dev/shm when that
+# is a tmpfs, else under /tmp.
 set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
@@ -63,6 +65,38 @@ build_programs() {
   (cd "$repo/bindings/node" && npm run --silent build >/dev/null)
 }
 
+# Where the lock directories go: TMPDIR when set, else /dev/shm when it is
+# a tmpfs, else /tmp. A disk filesystem's allocator can dominate a loop that
+# creates and deletes files (see describe_filesystem).
+bench_tmpdir() {
+  if [[ -n ${TMPDIR:-} ]]; then
+    echo "$TMPDIR"
+  elif [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs && -w /dev/shm ]]
+  then
+    echo /dev/shm
+  else
+    echo /tmp
+  fi
+}
+
+# The filesystem type of a directory, and for ext4 whether it has a
+# journal: without one, the inode allocator skips inodes deleted in the last
+# few seconds, which slows any loop that creates and deletes files.
+describe_filesystem() {
+  local type source
+  type=$(findmnt -no FSTYPE -T "$1" 2>/dev/null || stat -f -c %T "$1")
+  source=$(findmnt -no SOURCE -T "$1" 2>/dev/null || true)
+  if [[ $type == ext4 && -n $source && -d /sys/fs/ext4/${source##*/} ]]; then
+    if [[ $(cat "/sys/fs/ext4/${source##*/}/journal_task" 2>/dev/null) == \
+          "<none>" ]]; then
+      type="ext4 without a journal"
+    else
+      type="ext4 with a journal"
+    fi
+  fi
+  echo "$type"
+}
+
 # Counts system calls of acquire+release: strace -c over N pairs minus the
 # same program over 0 pairs, and a full trace of one pair.
 count_syscalls() {
@@ -72,9 +106,21 @@ count_syscalls() {
   strace -f -c -U name,calls -o "$results/strace-1000.txt" \
     "$program" "$run/syscalls-1000" 1000
   strace -f -o "$run/one.trace" "$program" "$run/syscalls-1" 1
+  marked_calls "$run/one.trace" >"$results/strace-one.txt"
+  # Check and stale steal plant their locks before the marked region, so
+  # their calls are counted inside it, over 100 operations each.
+  local mode
+  for mode in check steal; do
+    strace -f -o "$run/$mode.trace" "$program" "$run/syscalls-$mode" 100 \
+      "$mode"
+    marked_calls "$run/$mode.trace" >"$results/strace-$mode.txt"
+  done
+}
+
+# The calls of a trace between the begin and end marks, without pids.
+marked_calls() {
   awk '/sequantlock-bench-begin/ {on = 1; next}
-       /sequantlock-bench-end/ {on = 0} on' "$run/one.trace" |
-    sed -E 's/^[0-9]+ +//' >"$results/strace-one.txt"
+       /sequantlock-bench-end/ {on = 0} on' "$1" | sed -E 's/^[0-9]+ +//'
 }
 
 time_processes() {
@@ -127,7 +173,7 @@ describe_machine() {
     echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- |
       sed 's/^ *//')"
     echo "kernel=$(uname -r)"
-    echo "tmp_fs=$(stat -f -c %T "$run")"
+    echo "tmp_fs=$(describe_filesystem "$run")"
     echo "tmp_dir=$(dirname "$run")"
     echo "load_start=$load_start"
     echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -153,7 +199,7 @@ main() {
   log "building"
   build_programs
 
-  run=$(mktemp -d "${TMPDIR:-/tmp}/sequantlock-bench-run-XXXXXX")
+  run=$(mktemp -d "$(bench_tmpdir)/sequantlock-bench-run-XXXXXX")
   rm -rf "$results"
   mkdir -p "$results"
   load_start=$(cut -d' ' -f1-3 /proc/loadavg)
