@@ -164,9 +164,6 @@ Napi::Value AcquireResultValue(Napi::Env env,
   value.Set("holder",
             HolderValue(env, sequantlock_acquire_result_holder(result)));
   value.Set("corrupt", sequantlock_acquire_result_corrupt(result) != 0);
-  value.Set("record",
-            HolderValue(env, sequantlock_acquire_result_record(result)));
-  value.Set("token", sequantlock_acquire_result_token(result));
   value.Set("replaced", sequantlock_acquire_result_replaced(result) != 0);
   value.Set("previous",
             HolderValue(env, sequantlock_acquire_result_previous(result)));
