@@ -148,9 +148,12 @@ void SleepBriefly() {
   nanosleep(&pause, nullptr);
 }
 
-// Waits for `pid`. Once a signal has been forwarded, the child has
-// kChildGraceSeconds to exit before it is sent SIGKILL.
-int WaitForChild(pid_t pid) {
+// Waits until `pid` exits. Once a signal has been forwarded, the child has
+// kChildGraceSeconds to exit before its group is sent SIGKILL.
+// The child is left unreaped (WNOWAIT): while it is a zombie its pid, and
+// so the id of its process group, cannot be given to another process, and
+// the caller can still signal what is left of the group.
+void WaitForChildExit(pid_t pid) {
   using Clock = std::chrono::steady_clock;
   std::optional<Clock::time_point> deadline;
   bool killed = false;
@@ -158,10 +161,12 @@ int WaitForChild(pid_t pid) {
     if (!deadline && !killed && g_received_signal != 0) {
       deadline = Clock::now() + std::chrono::seconds(kChildGraceSeconds);
     }
-    int status = 0;
-    const pid_t waited = waitpid(pid, &status, deadline ? WNOHANG : 0);
-    if (waited == pid) return status;
-    if (waited < 0 && errno != EINTR) {
+    siginfo_t info;
+    info.si_pid = 0;
+    const int rc = waitid(P_PID, static_cast<id_t>(pid), &info,
+                          WEXITED | WNOWAIT | (deadline ? WNOHANG : 0));
+    if (rc == 0 && info.si_pid == pid) return;
+    if (rc != 0 && errno != EINTR) {
       throw std::system_error(errno, std::generic_category(),
                               "cannot wait for the command");
     }
@@ -258,9 +263,8 @@ std::optional<ChildOutcome> RunChild(const std::vector<std::string>& argv,
   close(watch_pipe[0]);
   sigprocmask(SIG_SETMASK, &previous_mask, nullptr);
 
-  int status = 0;
   try {
-    status = WaitForChild(pid);
+    WaitForChildExit(pid);
   } catch (...) {
     g_child_pid = 0;
     kill(-pid, SIGKILL);
@@ -272,6 +276,9 @@ std::optional<ChildOutcome> RunChild(const std::vector<std::string>& argv,
   // Processes the command left behind in its group would go on working
   // after the lock is released.
   kill(-pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   StopGroupWatcher(watcher, watch_pipe[1]);
   if (owns_terminal) {
     SetTerminalGroup(getpgrp());
