@@ -322,7 +322,7 @@ def write_report(results, output):
     add("")
     add("| call | per acquire+release |")
     add("|---|---|")
-    for name, count in sorted(per_op.items(), key=lambda kv: -kv[1]):
+    for name, count in sorted(per_op.items(), key=lambda kv: (-kv[1], kv[0])):
         add(f"| `{name}` | {count:.1f} |")
     add("")
     add("Other operations, counted over 100 of each between two marks in "
@@ -343,14 +343,14 @@ def write_report(results, output):
                 counts[call] = counts.get(call, 0) + 1
         total = sum(counts.values()) / 100
         by_call = ", ".join(f"{call} {n / 100:g}" for call, n in
-                            sorted(counts.items(), key=lambda kv: -kv[1]))
+                            sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         add(f"| {label} | {total:g} | {by_call} |")
     add("")
-    add("A steal costs more than a free acquire: the first `linkat` fails "
-        "with `EEXIST`, the stale record is read and its pid probed, then "
-        "read and probed again under the guard before the unlink, and the "
-        "record is written into a second unnamed file. A check opens and "
-        "reads `/proc/<pid>/stat` for the holder's start time besides "
+    add("A steal costs more than a free acquire. Its first `linkat` fails "
+        "with `EEXIST`. The stale record is read and its pid probed, then "
+        "read and probed again under the guard before the unlink. The "
+        "record is then written into a second unnamed file. A check opens "
+        "and reads `/proc/<pid>/stat` for the holder's start time besides "
         "`kill(pid, 0)`.")
     add("")
     add("The calls of one pair, from `strace -f`:")

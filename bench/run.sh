@@ -65,9 +65,9 @@ build_programs() {
   (cd "$repo/bindings/node" && npm run --silent build >/dev/null)
 }
 
-# Where the lock directories go: TMPDIR when set, else /dev/shm when it is
-# a tmpfs, else /tmp. A disk filesystem's allocator can dominate a loop that
-# creates and deletes files (see describe_filesystem).
+# Prints the directory for the lock directories: TMPDIR when set, else
+# /dev/shm when it is a tmpfs, else /tmp. A disk filesystem's allocator can
+# dominate a loop that creates and deletes files (see describe_filesystem).
 bench_tmpdir() {
   if [[ -n ${TMPDIR:-} ]]; then
     echo "$TMPDIR"

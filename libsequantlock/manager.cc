@@ -157,8 +157,8 @@ StatusOr<StalenessDecision> Manager::Decide(
   observation.record =
       lock.kind == StoredLock::Kind::kRecord ? &lock.record : nullptr;
   observation.mtime_ms = lock.mtime_ms;
-  // A caller's is_pid_alive callback is called for every decision, as the
-  // caller may count or vary its answers.
+  // A caller's is_pid_alive callback runs for every decision, because the
+  // caller may count its calls or return different results.
   if (probe_cache == nullptr || options_.is_pid_alive) {
     return DecideStaleness(
         observation, *now, policy_, observer(),

@@ -419,9 +419,9 @@ TEST_F(HostileInputTest, CliReportsCorruptFileAsHeldThenStale) {
   EXPECT_TRUE(ParseRecord(ReadFile(path_)).ok());
 }
 
-// JSON.parse, as the TypeScript original reads lock files, rejects a NUL
-// byte anywhere in the text; nlohmann::json alone would stop at the NUL and
-// accept the object before it.
+// JSON.parse, which the TypeScript original reads lock files with, rejects
+// a NUL byte anywhere in the text. nlohmann::json alone stops at the NUL and
+// accepts the object before it.
 TEST_F(HostileInputTest, RecordWithNulByteIsCorrupt) {
   const std::string valid =
       RecordJson(BaseRecord(CurrentPid(), ReadHostName(), FormatIsoTime(NowMs())));

@@ -284,20 +284,18 @@ TEST_F(CliRunTest, SigkillOfRunKillsCommandAndLockIsRecoverable) {
   EXPECT_EQ(acquire.exit_code, 0) << acquire.err;
 }
 
-// A command whose shell starts `sleep 30` in the background, writes the
-// sleep's pid to `file`, then either waits for it or, with `leave`, exits.
-std::vector<std::string> ForkingCommand(const fs::path& file, bool leave) {
-  return {"sh", "-c",
+// `run 604 -- sh -c ...` where the shell starts `sleep 30` in the
+// background, writes the sleep's pid to `file`, then either waits for it or,
+// with `leave`, exits.
+std::vector<std::string> RunForkingCommand(const fs::path& file, bool leave) {
+  return {"run", "604", "--", "sh", "-c",
           "sleep 30 & echo $! > '" + file.string() + "'" +
               (leave ? "" : "; wait")};
 }
 
 TEST_F(CliRunTest, SigkillOfRunKillsCommandsChildren) {
   const fs::path pid_file = root_ / "grandchild.pid";
-  std::vector<std::string> args = {"run", "604", "--"};
-  for (const std::string& word : ForkingCommand(pid_file, false)) {
-    args.push_back(word);
-  }
+  const std::vector<std::string> args = RunForkingCommand(pid_file, false);
   const Background run = Start(args);
   const pid_t grandchild = WaitForPidFile(pid_file);
   ASSERT_GT(grandchild, 0);
@@ -310,10 +308,7 @@ TEST_F(CliRunTest, SigkillOfRunKillsCommandsChildren) {
 
 TEST_F(CliRunTest, SigtermOfRunEndsCommandsChildren) {
   const fs::path pid_file = root_ / "grandchild.pid";
-  std::vector<std::string> args = {"run", "604", "--"};
-  for (const std::string& word : ForkingCommand(pid_file, false)) {
-    args.push_back(word);
-  }
+  const std::vector<std::string> args = RunForkingCommand(pid_file, false);
   const Background run = Start(args);
   const pid_t grandchild = WaitForPidFile(pid_file);
   ASSERT_GT(grandchild, 0);
@@ -328,10 +323,7 @@ TEST_F(CliRunTest, SigtermOfRunEndsCommandsChildren) {
 
 TEST_F(CliRunTest, ChildrenLeftByCommandAreKilled) {
   const fs::path pid_file = root_ / "grandchild.pid";
-  std::vector<std::string> args = {"run", "604", "--"};
-  for (const std::string& word : ForkingCommand(pid_file, true)) {
-    args.push_back(word);
-  }
+  const std::vector<std::string> args = RunForkingCommand(pid_file, true);
   const CliResult run = Cli(args);
   EXPECT_EQ(run.exit_code, 0) << run.err;
   const pid_t grandchild = WaitForPidFile(pid_file);
