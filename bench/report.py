@@ -150,8 +150,8 @@ def write_report(results, output):
         add("  On ext4 without a journal, the inode allocator skips inodes "
             "deleted in the last 60 seconds, or 300 while their inode table "
             "block is not yet written back (`recently_deleted()` in "
-            "`fs/ext4/ialloc.c`), reading the inode table for "
-            "each one it skips. Every algorithm here that creates and deletes a file per "
+            "`fs/ext4/ialloc.c`), reading the inode table for each one it "
+            "skips. Every algorithm here that creates and deletes a file per "
             "acquire, sequantlock's and the original's alike, slows down the "
             "longer it runs, so figures that involve creating files depend on "
             "what ran before them.")
